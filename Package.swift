@@ -1,0 +1,139 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "FastSMTP",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "fastsmtp", targets: ["fastsmtp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+    ],
+    targets: [
+        // Codable values and settings shared by everything.
+        .target(
+            name: "FastSMTPModels",
+            swiftSettings: swiftSettings
+        ),
+        // RFC 5322 / MIME parsing: pure, no I/O.
+        .target(
+            name: "MIME",
+            swiftSettings: swiftSettings
+        ),
+        // The SMTP wire protocol and session state machine: pure, no I/O.
+        .target(
+            name: "SMTPCore",
+            swiftSettings: swiftSettings
+        ),
+        // NIO channel handlers and the listener service around SMTPCore.
+        .target(
+            name: "SMTPServer",
+            dependencies: [
+                "SMTPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Database access: URLs, migrations, repositories.
+        .target(
+            name: "Storage",
+            dependencies: [
+                "FastSMTPModels",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The durable webhook queue: retry policy, dispatcher, worker.
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "FastSMTPModels",
+                "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Wiring: settings → services → ServiceGroup; health API.
+        .target(
+            name: "FastSMTPApp",
+            dependencies: [
+                "FastSMTPModels",
+                "MIME",
+                "SMTPCore",
+                "SMTPServer",
+                "Storage",
+                "Delivery",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fastsmtp",
+            dependencies: [
+                "FastSMTPApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FastSMTPModelsTests",
+            dependencies: ["FastSMTPModels"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MIMETests",
+            dependencies: ["MIME"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SMTPCoreTests",
+            dependencies: ["SMTPCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FastSMTPTests",
+            dependencies: [
+                "FastSMTPApp",
+                "FastSMTPModels",
+                "Storage",
+                "SMTPServer",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,95 @@
+import AsyncHTTPClient
+import FastSMTPModels
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// What one POST to a webhook came to.
+public struct WebhookAttempt: Sendable, Equatable {
+    public var result: RetryPolicy.AttemptResult
+    /// The start of the response body (for `last_error` and test-webhook), at most ``WebhookDispatcher/excerptLimit`` bytes.
+    public var responseExcerpt: String
+    public var latency: Duration
+
+    public var statusCode: Int? {
+        if case .response(let code, _) = result { return code }
+        return nil
+    }
+}
+
+/// POSTs payloads to webhooks with AsyncHTTPClient: a timeout per request, no redirects followed
+/// (a webhook that redirects is misconfigured; following it could leak the payload).
+public struct WebhookDispatcher: Sendable {
+    public static let excerptLimit = 512
+    public static let userAgent = "FastSMTP/\(FastSMTPVersion.current)"
+
+    let client: HTTPClient
+    let timeout: TimeAmount
+
+    public init(client: HTTPClient, timeout: Duration) {
+        self.client = client
+        self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+    }
+
+    /// A client configured for webhooks. The caller owns it and must shut it down.
+    public static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .enabled(limit: .size(1 << 20))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// POSTs `body` as JSON to `url` with the recipient's `headers` (which may not override Content-Type or the
+    /// signature headers) and FastSMTP's own.
+    public func post(url: String, body: [UInt8], headers: [String: String], deliveryID: UUID, logger: Logger) async -> WebhookAttempt {
+        let started = ContinuousClock.now
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            request.headers.replaceOrAdd(name: name, value: value)
+        }
+        request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        request.headers.replaceOrAdd(name: "User-Agent", value: Self.userAgent)
+        request.headers.replaceOrAdd(name: "webhook-id", value: deliveryID.uuidString.lowercased())
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: timeout, logger: logger)
+            var excerpt = ByteBuffer()
+            do {
+                for try await chunk in response.body {
+                    var chunk = chunk
+                    let room = Self.excerptLimit - excerpt.readableBytes
+                    if room > 0, let slice = chunk.readSlice(length: min(room, chunk.readableBytes)) {
+                        var slice = slice
+                        excerpt.writeBuffer(&slice)
+                    }
+                    if excerpt.readableBytes >= Self.excerptLimit { break }
+                }
+            } catch {
+                // The status decides; a body cut short does not change it.
+            }
+            return WebhookAttempt(
+                result: .response(statusCode: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after")),
+                responseExcerpt: String(decoding: excerpt.readableBytesView, as: UTF8.self),
+                latency: ContinuousClock.now - started
+            )
+        } catch {
+            return WebhookAttempt(
+                result: .transportError(Self.describe(error)),
+                responseExcerpt: "",
+                latency: ContinuousClock.now - started
+            )
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timeout: \(error)"
+            default: return "\(error)"
+            }
+        }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import Delivery
+import FastSMTPModels
+import Foundation
+import Hummingbird
+import Logging
+import SMTPCore
+import SMTPServer
+import ServiceLifecycle
+import Storage
+
+/// Which parts of FastSMTP one process runs (`serve --smtp-only|--api-only|--worker-only`).
+public struct Roles: Sendable, Equatable {
+    public var smtp: Bool
+    public var api: Bool
+    public var worker: Bool
+
+    public static let all = Roles(smtp: true, api: true, worker: true)
+
+    public init(smtp: Bool, api: Bool, worker: Bool) {
+        self.smtp = smtp
+        self.api = api
+        self.worker = worker
+    }
+}
+
+public struct StartupError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// FastSMTP assembled from ``Settings``: the database, then the worker, the API and the SMTP listener, run in one
+/// `ServiceGroup`. Services stop in reverse order, so listeners stop first and the database last.
+public final class FastSMTPApplication: Sendable {
+    public let settings: Settings
+    public let roles: Roles
+    public let database: Database
+    public let store: Store
+    public let wakeup: DeliveryWakeup
+    public let smtpServer: SMTPServer?
+    public let apiPort = PortPromise()
+    let logger: Logger
+    let httpClient: HTTPClient?
+
+    /// Opens the database and checks its schema: on SQLite pending migrations are applied; on PostgreSQL and
+    /// MariaDB (shared by replicas, migrated by a job) a schema that is behind stops startup.
+    public static func make(settings: Settings, roles: Roles = .all, logger: Logger) async throws -> FastSMTPApplication {
+        let location = try DatabaseLocation(url: settings.databaseURL)
+        if location.kind != .sqlite, roles.smtp || roles.worker {
+            // A short-lived pool just for the check; the application's own pool runs inside the service group.
+            try await Database.withDatabase(location, logger: logger, poolSize: 1) { database in
+                let migrator = Migrator(database: database, logger: logger)
+                guard try await migrator.isCurrent() else {
+                    throw StartupError("database schema is at \(try await migrator.current()), this FastSMTP needs \(migrator.head): run `fastsmtp db upgrade` first")
+                }
+            }
+        }
+        let database = try await Database.open(
+            location, logger: logger, poolSize: settings.databasePoolSize + settings.databasePoolMaxOverflow
+        )
+        if database.dialect == .sqlite {
+            let migrator = Migrator(database: database, logger: logger)
+            let applied = try await migrator.upgrade()
+            if !applied.isEmpty {
+                logger.info("database upgraded", metadata: ["migration.head": "\(migrator.head)"])
+            }
+        }
+        return FastSMTPApplication(settings: settings, roles: roles, database: database, logger: logger)
+    }
+
+    private init(settings: Settings, roles: Roles, database: Database, logger: Logger) {
+        self.settings = settings
+        self.roles = roles
+        self.database = database
+        self.logger = logger
+        self.store = Store(database: database)
+        self.wakeup = DeliveryWakeup()
+        self.httpClient = roles.worker ? WebhookDispatcher.makeHTTPClient() : nil
+        if roles.smtp {
+            let intake = MailIntake(
+                store: store, wakeup: wakeup, instanceID: settings.instanceID, hostname: settings.smtpHostname,
+                storageTimeout: .seconds(15), logger: logger
+            )
+            self.smtpServer = SMTPServer(
+                configuration: SMTPServerConfiguration(
+                    host: settings.smtpHost,
+                    port: settings.smtpPort,
+                    session: SMTPSessionConfiguration(
+                        hostname: settings.smtpHostname,
+                        maxMessageSize: settings.smtpMaxMessageSize,
+                        maxRecipients: settings.smtpMaxRecipients
+                    ),
+                    idleTimeout: .milliseconds(Int64(settings.smtpIdleTimeout * 1000))
+                ),
+                delegate: intake,
+                logger: logger
+            )
+        } else {
+            self.smtpServer = nil
+        }
+    }
+
+    /// The services in start order.
+    public func services() -> [any Service] {
+        var services: [any Service] = [database]
+        let migrator = Migrator(database: database, logger: logger)
+        if let httpClient {
+            services.append(HTTPClientService(client: httpClient))
+            services.append(DeliveryWorker(
+                store: store,
+                dispatcher: WebhookDispatcher(client: httpClient, timeout: .seconds(settings.webhookTimeout)),
+                wakeup: wakeup,
+                configuration: .init(
+                    instanceID: settings.instanceID,
+                    concurrency: settings.workerConcurrency,
+                    pollInterval: .milliseconds(Int64(settings.workerPollInterval * 1000)),
+                    lease: settings.workerLease,
+                    policy: settings.retryPolicy
+                ),
+                logger: logger
+            ))
+        }
+        if roles.api {
+            let apiPort = apiPort
+            services.append(Application(
+                router: HealthAPI.router(migrator: migrator, instanceID: settings.instanceID, version: FastSMTPVersion.current),
+                configuration: .init(address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "FastSMTP"),
+                onServerRunning: { channel in apiPort.complete(.success(channel.localAddress?.port ?? 0)) },
+                logger: logger
+            ))
+        }
+        if let smtpServer { services.append(smtpServer) }
+        return services
+    }
+
+    /// A service group over ``services()``. With `handleSignals`, SIGTERM and SIGINT shut it down gracefully.
+    public func serviceGroup(handleSignals: Bool = true) -> ServiceGroup {
+        ServiceGroup(configuration: .init(
+            services: services().map { .init(service: $0) },
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger
+        ))
+    }
+}
+
+/// Shuts the webhook HTTP client down when the group stops (after the worker, which is listed later).
+struct HTTPClientService: Service {
+    let client: HTTPClient
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The server configuration. Mirrors the product spec's pydantic-settings model
+/// (environment prefix `FASTSMTP_`, `.env` file); see `Settings.load`.
+public struct Settings: Sendable, Equatable {
+    public enum LogLevel: String, Sendable, Equatable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+
+    // MARK: SMTP
+
+    public var smtpHost: String = "0.0.0.0"
+    public var smtpPort: Int = 2525
+    public var smtpTLSPort: Int = 4650
+    /// Path of the PEM certificate chain; set together with `smtpTLSKey`.
+    public var smtpTLSCert: String? = nil
+    /// Path of the PEM private key; set together with `smtpTLSCert`.
+    public var smtpTLSKey: String? = nil
+    public var smtpRequireSTARTTLS: Bool = false
+    public var smtpVerifyDKIM: Bool = true
+    public var smtpVerifySPF: Bool = true
+    public var smtpRejectDKIMFail: Bool = false
+    public var smtpRejectSPFFail: Bool = false
+    /// Name announced in the SMTP banner and EHLO reply.
+    public var smtpHostname: String
+    /// Bytes; advertised with the SIZE extension.
+    public var smtpMaxMessageSize: Int = 26_214_400
+    public var smtpMaxRecipients: Int = 100
+    /// Seconds.
+    public var smtpIdleTimeout: Double = 300
+
+    // MARK: HTTP API
+
+    public var apiHost: String = "0.0.0.0"
+    public var apiPort: Int = 8000
+
+    // MARK: Storage
+
+    /// Holds the SQLite database (by default) and the generated root key file.
+    public var dataDir: String = "./data"
+    public var databaseURL: String = Settings.defaultDatabaseURL(dataDir: "./data")
+    public var databasePoolSize: Int = 5
+    public var databasePoolMaxOverflow: Int = 10
+
+    // MARK: Webhook delivery
+
+    /// Seconds.
+    public var webhookTimeout: Int = 30
+    /// Retries after the first attempt.
+    public var webhookMaxRetries: Int = 5
+    /// Seconds.
+    public var webhookRetryBaseDelay: Double = 1.0
+    /// Seconds; cap of the exponential backoff.
+    public var webhookMaxRetryDelay: Double = 3600
+    /// Parallel deliveries per instance.
+    public var workerConcurrency: Int = 8
+    /// Seconds.
+    public var workerPollInterval: Double = 5
+    /// Seconds a claimed delivery stays locked to this instance.
+    public var workerLease: Double = 300
+
+    // MARK: Auth and identity
+
+    public var rootAPIKey: String? = nil
+    public var apiKeyHashAlgorithm: String = "sha256"
+    public var instanceID: String
+    public var logLevel: LogLevel = .info
+
+    /// All defaults. `instanceID` is `$HOSTNAME` or 8 random hex digits, computed once here.
+    public init() {
+        self.init(hostnameVariable: ProcessInfo.processInfo.environment["HOSTNAME"])
+    }
+
+    init(hostnameVariable: String?) {
+        if let hostnameVariable, !hostnameVariable.isEmpty {
+            instanceID = hostnameVariable
+        } else {
+            instanceID = Settings.randomInstanceID()
+        }
+        smtpHostname = Settings.machineHostname()
+    }
+
+    /// The retry policy described by the `webhook_*` settings.
+    public var retryPolicy: RetryPolicy {
+        RetryPolicy(baseDelay: webhookRetryBaseDelay, maxRetries: webhookMaxRetries, maxDelay: webhookMaxRetryDelay)
+    }
+
+    /// The database family named by `databaseURL`'s scheme, nil when unsupported.
+    public var databaseKind: DatabaseKind? {
+        DatabaseKind(databaseURL: databaseURL)
+    }
+
+    /// `sqlite:///<dataDir>/fastsmtp.db`, e.g. `sqlite:///./data/fastsmtp.db`
+    /// (an absolute data dir gives the four-slash form `sqlite:////var/lib/fastsmtp/fastsmtp.db`).
+    public static func defaultDatabaseURL(dataDir: String) -> String {
+        let separator = dataDir.hasSuffix("/") ? "" : "/"
+        return "sqlite:///" + dataDir + separator + "fastsmtp.db"
+    }
+
+    /// Like Python's `uuid4().hex[:8]`.
+    static func randomInstanceID() -> String {
+        String(UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(8))
+    }
+
+    /// `gethostname()`, or "localhost" when that fails or is empty.
+    static func machineHostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        let name = String(decoding: bytes, as: UTF8.self)
+        return name.isEmpty ? "localhost" : name
+    }
+}
+
+/// The database family behind a `database_url`.
+public enum DatabaseKind: String, Sendable, Equatable, CaseIterable {
+    case sqlite, postgresql, mysql
+
+    /// URL schemes accepted for each kind (SQLAlchemy spellings, lowercase).
+    public static let schemes: [String: DatabaseKind] = [
+        "sqlite": .sqlite,
+        "postgresql": .postgresql, "postgres": .postgresql, "postgresql+asyncpg": .postgresql,
+        "mysql": .mysql, "mariadb": .mysql, "mysql+aiomysql": .mysql,
+    ]
+
+    /// The kind for a URL's scheme (case-insensitive); nil for anything else.
+    public init?(databaseURL: String) {
+        guard let range = databaseURL.range(of: "://"),
+              let kind = DatabaseKind.schemes[databaseURL[..<range.lowerBound].lowercased()]
+        else { return nil }
+        self = kind
+    }
+}
+
+/// A configuration problem, naming the offending variable. `description` is one line.
+public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// e.g. "FASTSMTP_SMTP_PORT", or ".env" for an unreadable dotenv file.
+    public var variable: String
+    /// e.g. "must be a port number 0-65535, got '70000'"
+    public var message: String
+
+    public init(variable: String, message: String) {
+        self.variable = variable
+        self.message = message
+    }
+
+    public var description: String { "\(variable): \(message)" }
+}

@@ -1,0 +1,133 @@
+/// Decodes DATA content incrementally: finds the end-of-data indicator, removes
+/// dot-stuffing and enforces the line and message limits. Used by ``SMTPInputFramer``.
+///
+/// RFC 5321 section 4.1.1.4: "The mail data are terminated by a line containing only a
+/// period, that is, the character sequence "<CRLF>.<CRLF>", where the first <CRLF> is
+/// actually the terminator of the previous line." The decoder starts at the beginning of
+/// a line (the CRLF of the DATA command precedes it), so content that starts with
+/// `.<CRLF>` is an empty message.
+///
+/// Only CRLF ends a line: a bare CR or LF is ordinary content, so `<LF>.<LF>`,
+/// `<CR>.<CR>` and `<CRLF>.<LF>` never end the data (the "SMTP smuggling" ambiguity).
+///
+/// RFC 5321 section 4.5.2 (transparency): "If the first character is a period and there
+/// are other characters on the line, the first character is deleted."
+///
+/// The line limit counts the unstuffed line including CRLF (section 4.5.3.1.6: "not
+/// counting the leading dot duplicated for transparency"); the message limit counts the
+/// unstuffed message including its line endings.
+struct SMTPDataDecoder: Sendable {
+    enum Phase: Sendable {
+        /// At the start of a line (after CRLF).
+        case lineStart
+        /// A `.` was the first character of the line.
+        case dotAtLineStart
+        /// The line so far is `.` CR.
+        case dotCR
+        /// Inside a line.
+        case inLine
+        /// Inside a line, after a CR that may start the CRLF.
+        case sawCR
+    }
+
+    let maxTextLineLength: Int
+    let maxMessageSize: Int
+    private(set) var phase: Phase = .lineStart
+    /// Octets of the current line so far, without CRLF, after unstuffing.
+    private var lineLength = 0
+    /// The unstuffed message so far; emptied once the content is rejected.
+    private(set) var message: [UInt8] = []
+    /// Why the content is refused; the decoder keeps reading up to the terminator.
+    private(set) var rejection: SMTPDataError?
+
+    init(maxTextLineLength: Int, maxMessageSize: Int) {
+        self.maxTextLineLength = maxTextLineLength
+        self.maxMessageSize = maxMessageSize
+    }
+
+    /// Consumes `bytes[start...]` up to and including the end-of-data indicator.
+    /// Returns how many bytes were consumed and, if the indicator was found, the event
+    /// (the decoder is then reset for the next message).
+    mutating func decode(_ bytes: [UInt8], from start: Int) -> (consumed: Int, event: SMTPInputFramer.DataEvent?) {
+        bytes.withUnsafeBufferPointer { all in
+            let input = UnsafeBufferPointer(rebasing: all[start...])
+            var index = input.startIndex
+            while index < input.endIndex {
+                switch phase {
+                case .inLine:
+                    // Fast path: everything up to the next CR is content.
+                    var runEnd = index
+                    while runEnd < input.endIndex, input[runEnd] != ASCII.cr { runEnd += 1 }
+                    if runEnd > index { appendContent(UnsafeBufferPointer(rebasing: input[index..<runEnd])) }
+                    index = runEnd
+                    if index < input.endIndex {
+                        phase = .sawCR
+                        index += 1
+                    }
+                case .lineStart:
+                    if input[index] == ASCII.dot {
+                        phase = .dotAtLineStart
+                        index += 1
+                    } else {
+                        phase = .inLine  // re-examine this byte as content
+                    }
+                case .dotAtLineStart:
+                    if input[index] == ASCII.cr {
+                        phase = .dotCR
+                        index += 1
+                    } else {
+                        phase = .inLine  // stuffed dot: dropped; the byte is content
+                    }
+                case .dotCR:
+                    if input[index] == ASCII.lf {
+                        return (index + 1 - input.startIndex, finish())
+                    }
+                    phase = .sawCR  // stuffed dot before a bare CR: dropped; the CR is pending
+                case .sawCR:
+                    if input[index] == ASCII.lf {
+                        appendLineEnd()
+                        phase = .lineStart
+                        index += 1
+                    } else {
+                        appendContent(CollectionOfOne(ASCII.cr))  // a bare CR is content
+                        phase = .inLine
+                    }
+                }
+            }
+            return (input.count, nil)
+        }
+    }
+
+    private mutating func appendContent(_ bytes: some Collection<UInt8>) {
+        guard rejection == nil else { return }
+        lineLength += bytes.count
+        if lineLength > maxTextLineLength - ASCII.crlf.count {
+            reject(.lineTooLong)
+        } else if message.count + bytes.count > maxMessageSize {
+            reject(.tooLarge)
+        } else {
+            message.append(contentsOf: bytes)
+        }
+    }
+
+    private mutating func appendLineEnd() {
+        lineLength = 0
+        guard rejection == nil else { return }
+        if message.count + ASCII.crlf.count > maxMessageSize {
+            reject(.tooLarge)
+        } else {
+            message.append(contentsOf: ASCII.crlf)
+        }
+    }
+
+    private mutating func reject(_ reason: SMTPDataError) {
+        rejection = reason
+        message = []  // release the buffer; the rest is discarded
+    }
+
+    private mutating func finish() -> SMTPInputFramer.DataEvent {
+        let event: SMTPInputFramer.DataEvent = rejection.map { .rejected($0) } ?? .message(message)
+        self = SMTPDataDecoder(maxTextLineLength: maxTextLineLength, maxMessageSize: maxMessageSize)
+        return event
+    }
+}

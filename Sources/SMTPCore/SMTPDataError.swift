@@ -1,0 +1,10 @@
+/// Why ``SMTPInputFramer`` refused DATA content. The content was read and discarded up to
+/// the terminating `CRLF.CRLF`, so the connection is in sync for the next command.
+public enum SMTPDataError: Sendable, Hashable, Error {
+    /// The unstuffed content exceeded the maximum message size; the session replies
+    /// `552 5.3.4` (RFC 1870 section 6, RFC 5321 section 4.5.3.1.10).
+    case tooLarge
+    /// A text line exceeded ``SMTPDefaults/maxTextLineLength`` octets including CRLF
+    /// (RFC 5321 section 4.5.3.1.6); the session replies `500 5.6.0`.
+    case lineTooLong
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// A row of `domains`.
+public struct DomainRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var domainName: String
+    public var isEnabled: Bool
+    public var verifyDKIM: Bool?
+    public var verifySPF: Bool?
+    public var rejectDKIMFail: Bool?
+    public var rejectSPFFail: Bool?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, domainName = "domain_name", isEnabled = "is_enabled", verifyDKIM = "verify_dkim",
+             verifySPF = "verify_spf", rejectDKIMFail = "reject_dkim_fail", rejectSPFFail = "reject_spf_fail",
+             createdAt = "created_at", updatedAt = "updated_at"
+    }
+}
+
+/// A row of `recipients`. `localPart == nil` is the domain's catch-all.
+public struct RecipientRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var domainID: UUID
+    public var localPart: String?
+    public var webhookURL: String
+    public var webhookHeaders: [String: String]
+    public var isEnabled: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public var isCatchAll: Bool { localPart == nil }
+
+    enum CodingKeys: String, CodingKey {
+        case id, domainID = "domain_id", localPart = "local_part", webhookURL = "webhook_url",
+             webhookHeaders = "webhook_headers", isEnabled = "is_enabled", createdAt = "created_at",
+             updatedAt = "updated_at"
+    }
+}
+
+/// Delivery states, as SPEC.md names them.
+public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
+    case pending, delivered, failed, exhausted
+}
+
+/// A row of `delivery_log` (without the payload).
+public struct DeliveryRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var domainID: UUID?
+    public var messageID: String
+    public var storedMessageID: UUID?
+    public var recipientID: UUID?
+    public var webhookURL: String
+    public var payloadHash: String
+    public var status: DeliveryStatus
+    public var attempts: Int
+    public var nextRetryAt: Date?
+    public var lastError: String?
+    public var lastStatusCode: Int?
+    public var instanceID: String
+    public var lockedBy: String?
+    public var lockedUntil: Date?
+    public var deliveredAt: Date?
+    public var dkimResult: String?
+    public var spfResult: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, domainID = "domain_id", messageID = "message_id", storedMessageID = "stored_message_id",
+             recipientID = "recipient_id", webhookURL = "webhook_url", payloadHash = "payload_hash", status,
+             attempts, nextRetryAt = "next_retry_at", lastError = "last_error", lastStatusCode = "last_status_code",
+             instanceID = "instance_id", lockedBy = "locked_by", lockedUntil = "locked_until",
+             deliveredAt = "delivered_at", dkimResult = "dkim_result", spfResult = "spf_result",
+             createdAt = "created_at", updatedAt = "updated_at"
+    }
+
+    static let columns = CodingKeys.allColumns
+}
+
+extension DeliveryRecord.CodingKeys {
+    static var allColumns: String {
+        ["id", "domain_id", "message_id", "stored_message_id", "recipient_id", "webhook_url", "payload_hash",
+         "status", "attempts", "next_retry_at", "last_error", "last_status_code", "instance_id", "locked_by",
+         "locked_until", "delivered_at", "dkim_result", "spf_result", "created_at", "updated_at"]
+            .joined(separator: ", ")
+    }
+}
+
+/// Where an address is delivered: the matching recipient of an enabled domain.
+public struct RecipientRoute: Sendable, Hashable {
+    public var domain: DomainRecord
+    public var recipient: RecipientRecord
+    /// The address as the client gave it.
+    public var address: String
+    public var isCatchAll: Bool { recipient.isCatchAll }
+}

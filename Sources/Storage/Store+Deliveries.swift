@@ -1,0 +1,129 @@
+import Foundation
+import SQLKit
+
+/// A delivery claimed by one worker: everything needed to POST it.
+public struct ClaimedDelivery: Sendable {
+    public var record: DeliveryRecord
+    /// The stored payload JSON, decoded by the caller.
+    public var payloadJSON: Data
+    /// The recipient's current extra headers (empty when the recipient is gone).
+    public var webhookHeaders: [String: String]
+}
+
+/// What a worker learned from one attempt.
+public enum DeliveryOutcome: Sendable, Equatable {
+    case delivered(statusCode: Int)
+    case retry(at: Date, statusCode: Int?, error: String)
+    case failed(statusCode: Int?, error: String)
+    case exhausted(statusCode: Int?, error: String)
+}
+
+extension Store {
+    /// Claims up to `limit` due deliveries for `instanceID`, leased until `now + lease`, and counts the attempt.
+    ///
+    /// Due: `pending`, `next_retry_at` reached, and not leased (or the lease expired: its worker died).
+    /// On PostgreSQL `FOR UPDATE SKIP LOCKED` lets replicas claim concurrently without waiting on each other.
+    public func claimDueDeliveries(limit: Int, instanceID: String, lease: TimeInterval) async throws -> [ClaimedDelivery] {
+        let stamp = now()
+        let until = stamp.addingTimeInterval(lease)
+        let postgres = database.dialect == .postgresql
+        let skipLocked = postgres ? "FOR UPDATE SKIP LOCKED" : ""
+        let payloadText = postgres ? "d.payload::text" : "d.payload"
+        return try await database.withConnection { sql in
+            let ids = try await sql.raw("""
+                UPDATE delivery_log
+                SET locked_by = \(bind: instanceID), locked_until = \(bind: until), attempts = attempts + 1,
+                    instance_id = \(bind: instanceID), updated_at = \(bind: stamp)
+                WHERE id IN (
+                    SELECT id FROM delivery_log
+                    WHERE status = 'pending' AND next_retry_at <= \(bind: stamp)
+                      AND (locked_until IS NULL OR locked_until < \(bind: stamp))
+                    ORDER BY next_retry_at
+                    LIMIT \(bind: limit)
+                    \(unsafeRaw: skipLocked)
+                )
+                RETURNING id
+                """).all().map { try $0.decode(column: "id", as: UUID.self) }
+            var claimed: [ClaimedDelivery] = []
+            for id in ids {
+                guard let row = try await sql.raw("""
+                    SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, r.webhook_headers AS recipient_headers
+                    FROM delivery_log d LEFT JOIN recipients r ON r.id = d.recipient_id
+                    WHERE d.id = \(bind: id)
+                    """).first()
+                else { continue }
+                let record = try row.decode(model: DeliveryRecord.self)
+                let payload = try row.decode(column: "payload_text", as: String.self)
+                let headers = try row.decode(column: "recipient_headers", as: [String: String]?.self) ?? [:]
+                claimed.append(ClaimedDelivery(record: record, payloadJSON: Data(payload.utf8), webhookHeaders: headers))
+            }
+            return claimed
+        }
+    }
+
+    /// Records the outcome of an attempt by `instanceID`. Ignored (returns false) when the lease was lost
+    /// meanwhile and another worker owns the row.
+    @discardableResult
+    public func record(_ outcome: DeliveryOutcome, deliveryID: UUID, instanceID: String) async throws -> Bool {
+        let stamp = now()
+        let (status, code, error, nextRetry, deliveredAt): (DeliveryStatus, Int?, String?, Date?, Date?) =
+            switch outcome {
+            case .delivered(let statusCode): (.delivered, statusCode, nil, nil, stamp)
+            case .retry(let at, let statusCode, let message): (.pending, statusCode, message, at, nil)
+            case .failed(let statusCode, let message): (.failed, statusCode, message, nil, nil)
+            case .exhausted(let statusCode, let message): (.exhausted, statusCode, message, nil, nil)
+            }
+        return try await database.withConnection { sql in
+            try await sql.raw("""
+                UPDATE delivery_log
+                SET status = \(bind: status.rawValue), last_status_code = \(bind: code), last_error = \(bind: error),
+                    next_retry_at = \(bind: nextRetry), delivered_at = \(bind: deliveredAt),
+                    locked_by = NULL, locked_until = NULL, updated_at = \(bind: stamp)
+                WHERE id = \(bind: deliveryID) AND locked_by = \(bind: instanceID)
+                RETURNING id
+                """).all().count > 0
+        }
+    }
+
+    public func delivery(id: UUID) async throws -> DeliveryRecord? {
+        try await database.withConnection { sql in
+            try await sql.raw("SELECT \(unsafeRaw: DeliveryRecord.columns) FROM delivery_log WHERE id = \(bind: id)")
+                .first(decoding: DeliveryRecord.self)
+        }
+    }
+
+    /// The deliveries of one stored message, oldest first.
+    public func deliveries(storedMessageID: UUID) async throws -> [DeliveryRecord] {
+        try await database.withConnection { sql in
+            try await sql.raw("""
+                SELECT \(unsafeRaw: DeliveryRecord.columns) FROM delivery_log
+                WHERE stored_message_id = \(bind: storedMessageID) ORDER BY created_at, id
+                """).all(decoding: DeliveryRecord.self)
+        }
+    }
+
+    /// Every delivery, newest first (bounded).
+    public func recentDeliveries(limit: Int = 100) async throws -> [DeliveryRecord] {
+        try await database.withConnection { sql in
+            try await sql.raw("""
+                SELECT \(unsafeRaw: DeliveryRecord.columns) FROM delivery_log ORDER BY created_at DESC LIMIT \(bind: limit)
+                """).all(decoding: DeliveryRecord.self)
+        }
+    }
+
+    public func deliveryCount() async throws -> Int {
+        try await count("delivery_log")
+    }
+
+    /// The time the earliest pending delivery falls due, if any (lets the worker sleep exactly that long).
+    public func nextDueDate() async throws -> Date? {
+        try await database.withConnection { sql in
+            try await sql.raw("""
+                SELECT min(CASE WHEN locked_until IS NOT NULL AND locked_until > next_retry_at THEN locked_until
+                                ELSE next_retry_at END) AS due
+                FROM delivery_log WHERE status = 'pending'
+                """).first()?.decode(column: "due", as: Date?.self)
+        }
+    }
+}
+

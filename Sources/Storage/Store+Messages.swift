@@ -1,0 +1,103 @@
+import Foundation
+import SQLKit
+
+/// A message accepted over SMTP, as it is stored once in `messages`.
+public struct IncomingMessage: Sendable {
+    public var id: UUID
+    /// The Message-ID header (or one FastSMTP made up when the message has none).
+    public var messageID: String
+    public var mailFrom: String
+    public var recipients: [String]
+    public var helo: String
+    public var clientIP: String
+    public var raw: Data
+    public var receivedAt: Date
+    public var instanceID: String
+
+    public init(id: UUID = UUID(), messageID: String, mailFrom: String, recipients: [String], helo: String,
+                clientIP: String, raw: Data, receivedAt: Date, instanceID: String) {
+        self.id = id
+        self.messageID = messageID
+        self.mailFrom = mailFrom
+        self.recipients = recipients
+        self.helo = helo
+        self.clientIP = clientIP
+        self.raw = raw
+        self.receivedAt = receivedAt
+        self.instanceID = instanceID
+    }
+}
+
+/// One webhook delivery to queue for an accepted message.
+public struct NewDelivery: Sendable {
+    public var id: UUID
+    public var domainID: UUID?
+    public var recipientID: UUID?
+    public var webhookURL: String
+    /// JSON stored in `delivery_log.payload` (JSONB on PostgreSQL, text on SQLite).
+    public var payload: any Encodable & Sendable
+    /// Hex SHA-256 of the payload's JSON.
+    public var payloadHash: String
+    public var dkimResult: String?
+    public var spfResult: String?
+
+    public init(id: UUID = UUID(), domainID: UUID?, recipientID: UUID?, webhookURL: String,
+                payload: any Encodable & Sendable, payloadHash: String, dkimResult: String? = nil, spfResult: String? = nil) {
+        self.id = id
+        self.domainID = domainID
+        self.recipientID = recipientID
+        self.webhookURL = webhookURL
+        self.payload = payload
+        self.payloadHash = payloadHash
+        self.dkimResult = dkimResult
+        self.spfResult = spfResult
+    }
+}
+
+extension Store {
+    /// Stores the message and its deliveries in ONE transaction: afterwards either all of it is durable or none
+    /// of it exists. Only after this returns may the SMTP server answer 250.
+    public func accept(_ message: IncomingMessage, deliveries: [NewDelivery]) async throws {
+        let stamp = now()
+        try await database.withTransaction { sql in
+            try await sql.raw("""
+                INSERT INTO messages (id, message_id, mail_from, rcpt_to, helo, client_ip, size, raw, instance_id,
+                                      received_at, created_at, updated_at)
+                VALUES (\(bind: message.id), \(bind: message.messageID), \(bind: message.mailFrom),
+                        \(bind: JSONColumn(message.recipients)), \(bind: message.helo), \(bind: message.clientIP),
+                        \(bind: message.raw.count), \(bind: message.raw), \(bind: message.instanceID),
+                        \(bind: message.receivedAt), \(bind: stamp), \(bind: stamp))
+                """).run()
+            for delivery in deliveries {
+                try await sql.raw("""
+                    INSERT INTO delivery_log (id, domain_id, message_id, stored_message_id, recipient_id, webhook_url,
+                                              payload_hash, status, attempts, next_retry_at, instance_id, payload,
+                                              dkim_result, spf_result, created_at, updated_at)
+                    VALUES (\(bind: delivery.id), \(bind: delivery.domainID), \(bind: message.messageID),
+                            \(bind: message.id), \(bind: delivery.recipientID), \(bind: delivery.webhookURL),
+                            \(bind: delivery.payloadHash), \(bind: DeliveryStatus.pending.rawValue), 0, \(bind: stamp),
+                            \(bind: message.instanceID), \(bind: JSONColumn(delivery.payload)), \(bind: delivery.dkimResult),
+                            \(bind: delivery.spfResult), \(bind: stamp), \(bind: stamp))
+                    """).run()
+            }
+        }
+    }
+
+    /// The raw bytes of a stored message.
+    public func rawMessage(id: UUID) async throws -> Data? {
+        try await database.withConnection { sql in
+            try await sql.raw("SELECT raw FROM messages WHERE id = \(bind: id)").first()?.decode(column: "raw", as: Data.self)
+        }
+    }
+
+    public func messageCount() async throws -> Int {
+        try await count("messages")
+    }
+
+    func count(_ table: String) async throws -> Int {
+        try await database.withConnection { sql in
+            try await sql.raw("SELECT count(*) AS n FROM \(unsafeRaw: table)").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}
+

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// The repositories FastSMTP needs, over one ``Database``. Plain SQL (written once for PostgreSQL and SQLite):
+/// every query is visible in one place and hits an index.
+public struct Store: Sendable {
+    public let database: Database
+    /// The clock for created_at/updated_at and queue times; injectable for tests.
+    public var now: @Sendable () -> Date
+
+    public init(database: Database, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.now = now
+    }
+}
+
+/// Errors the repositories raise for the caller to render (CLI message, HTTP problem, SMTP reply).
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notFound(String)
+    case conflict(String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let what): "not found: \(what)"
+        case .conflict(let what): "already exists: \(what)"
+        case .invalid(let what): what
+        }
+    }
+}
+
+extension Store {
+    /// Maps a unique-constraint violation of either database to ``StoreError/conflict(_:)``.
+    func mappingConflicts<R: Sendable>(_ what: String, _ body: () async throws -> R) async throws -> R {
+        do {
+            return try await body()
+        } catch {
+            let text = String(reflecting: error)
+            // PostgreSQL: SQLSTATE 23505; SQLite: "UNIQUE constraint failed".
+            if text.contains("23505") || text.contains("UNIQUE constraint failed") || text.contains("uniqueViolation") {
+                throw StoreError.conflict(what)
+            }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import FastSMTPApp
+import FastSMTPModels
+import Foundation
+import Logging
+
+@main
+struct FastSMTPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fastsmtp",
+        abstract: "FastSMTP: receive mail over SMTP and forward it to webhooks.",
+        discussion: "Settings come from FASTSMTP_* environment variables and an optional .env file.",
+        version: FastSMTPVersion.current,
+        subcommands: [Serve.self, DB.self, DomainCommand.self, RecipientCommand.self, ShowConfig.self]
+    )
+}
+
+/// Loads settings and sets up logging; a bad setting ends the process with one line and exit code 2.
+struct Environment {
+    let settings: Settings
+    let logger: Logger
+
+    static func load() throws -> Environment {
+        let settings: Settings
+        do {
+            settings = try Settings.load()
+        } catch {
+            FileHandle.standardError.write(Data("fastsmtp: configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let level = Logger.Level(rawValue: settings.logLevel.rawValue) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "fastsmtp")
+        logger.logLevel = level
+        logger[metadataKey: "instance.id"] = "\(settings.instanceID)"
+        return Environment(settings: settings, logger: logger)
+    }
+}
+
+/// Prints a one-line error and exits 1 (2 for configuration problems, which `Environment.load` handles).
+func fail(_ message: String, code: Int32 = 1) -> ExitCode {
+    FileHandle.standardError.write(Data("fastsmtp: \(message)\n".utf8))
+    return ExitCode(code)
+}
