@@ -77,8 +77,10 @@ public final class SMTPServer: Service, Sendable {
                 }
                 // Not accepting any more: give open sessions the grace period, then cut them.
                 group.addTask { [connections, grace = configuration.shutdownGracePeriod] in
-                    guard connections.count > 0 else { return }
-                    try? await Task.sleep(for: grace)
+                    let deadline = ContinuousClock.now + grace
+                    while connections.count > 0, ContinuousClock.now < deadline {
+                        try? await Task.sleep(for: .milliseconds(20))
+                    }
                     connections.closeAll()
                 }
             }

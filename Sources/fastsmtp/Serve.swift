@@ -28,10 +28,11 @@ struct Serve: AsyncParsableCommand {
             if roles.api {
                 let root = try RootAPIKey.resolve(settings: env.settings)
                 if root.created {
-                    print("""
+                    FileHandle.standardOutput.write(Data("""
                         Generated the root API key (shown once; stored in \(RootAPIKey.path(dataDir: env.settings.dataDir)), mode 0600):
                             \(root.key)
-                        """)
+
+                        """.utf8))
                 }
             }
             app = try await FastSMTPApplication.make(settings: env.settings, roles: roles, logger: env.logger)
