@@ -47,6 +47,14 @@ public struct DeliveryWorker: Service {
         ])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
+                if store.database.supportsNotifications {
+                    // Deliveries queued by other replicas (SMTP-only pods) wake this worker too.
+                    group.addTask {
+                        await cancelWhenGracefulShutdown {
+                            await store.database.listen(on: Database.deliveriesChannel) { wakeup.signal() }
+                        }
+                    }
+                }
                 for _ in 0..<max(1, configuration.concurrency) {
                     group.addTask { await loop() }
                 }

@@ -100,12 +100,14 @@ struct SMTPDataDecoder: Sendable {
 
     private mutating func appendContent(_ bytes: some Collection<UInt8>) {
         guard rejection == nil else { return }
-        lineLength += bytes.count
-        if lineLength > maxTextLineLength - ASCII.crlf.count {
-            reject(.lineTooLong)
-        } else if message.count + bytes.count > maxMessageSize {
-            reject(.tooLarge)
+        // Room left before each limit; the first byte beyond the smaller one decides the
+        // reason, exactly as if the bytes arrived one at a time (line length checked first).
+        let lineRoom = maxTextLineLength - ASCII.crlf.count - lineLength
+        let sizeRoom = maxMessageSize - message.count
+        if bytes.count > lineRoom || bytes.count > sizeRoom {
+            reject(lineRoom <= sizeRoom ? .lineTooLong : .tooLarge)
         } else {
+            lineLength += bytes.count
             message.append(contentsOf: bytes)
         }
     }

@@ -219,7 +219,9 @@ public struct SMTPSessionStateMachine: Sendable {
     /// The server is stopping. Outside a transaction: `421 4.3.2` and close. Inside one:
     /// `nil`; the transaction may finish, and the first command after it ends (or an RSET,
     /// HELO or EHLO that ends it) is answered with `421 4.3.2` and close; QUIT still gets
-    /// its 221. Returns `nil` if the session is already closed.
+    /// its 221. Calling it again once ``isInTransaction`` is `false` returns the
+    /// `421 4.3.2` close at once, so a caller that re-checks after every action sends
+    /// `250 queued` followed by the 421. Returns `nil` if the session is already closed.
     public mutating func shutdownRequested() -> Action? {
         switch state {
         case .closed:

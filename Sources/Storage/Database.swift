@@ -134,6 +134,12 @@ public final class Database: Service, Sendable {
         }
     }
 
+    /// Lends a raw PostgreSQL connection (for LISTEN). Throws on SQLite.
+    func withPostgresConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
+        guard case .postgres(let client) = backend else { throw DatabaseURLError("not a PostgreSQL database") }
+        return try await client.withConnection { try await body($0) }
+    }
+
     /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws.
     public func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await withConnection { sql in

@@ -80,6 +80,8 @@ extension Store {
                             \(bind: delivery.spfResult), \(bind: stamp), \(bind: stamp))
                     """).run()
             }
+            // Other replicas' workers hear of it on commit (PostgreSQL); the local worker is woken by the caller.
+            try await Database.notify(sql, dialect: database.dialect, channel: Database.deliveriesChannel)
         }
     }
 
