@@ -55,14 +55,7 @@ extension Store {
 
     public func setDomainEnabled(_ name: String, _ enabled: Bool) async throws {
         let name = Self.normalizeDomain(name)
-        let stamp = now()
-        let changed = try await database.withConnection { sql in
-            try await sql.raw("""
-                UPDATE domains SET is_enabled = \(bind: enabled), updated_at = \(bind: stamp)
-                WHERE domain_name = \(bind: name) RETURNING id
-                """).all().count
-        }
-        if changed == 0 { throw StoreError.notFound("domain \(name)") }
+        try await setEnabled(enabled, table: "domains", where: "domain_name", equals: name, what: "domain \(name)")
     }
 
     /// Letters, digits, hyphens and dots; at least one dot-free label; labels 1–63 octets; 253 in all.

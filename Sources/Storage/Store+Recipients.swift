@@ -52,14 +52,7 @@ extension Store {
     }
 
     public func setRecipientEnabled(id: UUID, _ enabled: Bool) async throws {
-        let stamp = now()
-        let changed = try await database.withConnection { sql in
-            try await sql.raw("""
-                UPDATE recipients SET is_enabled = \(bind: enabled), updated_at = \(bind: stamp)
-                WHERE id = \(bind: id) RETURNING id
-                """).all().count
-        }
-        if changed == 0 { throw StoreError.notFound("recipient \(id)") }
+        try await setEnabled(enabled, table: "recipients", where: "id", equals: id, what: "recipient \(id)")
     }
 
     /// Finds where mail for `address` goes: the enabled domain's recipient with exactly this local part

@@ -31,6 +31,18 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Store {
+    /// Sets `is_enabled` on the row of `table` whose `column` equals `key`; ``StoreError/notFound(_:)`` if none.
+    func setEnabled(_ enabled: Bool, table: String, where column: String, equals key: some Encodable & Sendable, what: String) async throws {
+        let stamp = now()
+        let changed = try await database.withConnection { sql in
+            try await sql.raw("""
+                UPDATE \(unsafeRaw: table) SET is_enabled = \(bind: enabled), updated_at = \(bind: stamp)
+                WHERE \(unsafeRaw: column) = \(bind: key) RETURNING id
+                """).all().count
+        }
+        if changed == 0 { throw StoreError.notFound(what) }
+    }
+
     /// Maps a unique-constraint violation of either database to ``StoreError/conflict(_:)``.
     func mappingConflicts<R: Sendable>(_ what: String, _ body: () async throws -> R) async throws -> R {
         do {
