@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
     ],
     targets: [
         // Codable values and settings shared by everything.
@@ -32,6 +36,18 @@ let package = Package(
         // RFC 5322 / MIME parsing: pure, no I/O.
         .target(
             name: "MIME",
+            swiftSettings: swiftSettings
+        ),
+        // DNS: the resolver protocol, IP addresses, and the NIO stub resolver.
+        .target(
+            name: "DNSClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            sources: ["DNSResolver.swift", "IPAddress.swift"],
             swiftSettings: swiftSettings
         ),
         // The SMTP wire protocol and session state machine: pure, no I/O.
@@ -69,6 +85,7 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: [
+                "DNSClient",
                 "FastSMTPModels",
                 "Storage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -80,6 +97,42 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Types generated from openapi.yaml, shared by the server and the client.
+        .target(
+            name: "FastSMTPAPITypes",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // The REST API: generated server stubs, handlers, authentication and authorisation.
+        .target(
+            name: "API",
+            dependencies: [
+                "FastSMTPAPITypes",
+                "FastSMTPModels",
+                "Storage",
+                "Delivery",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // The typed API client (what fsmtp and the tests use).
+        .target(
+            name: "FastSMTPClient",
+            dependencies: [
+                "FastSMTPAPITypes",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+            ],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         // Wiring: settings → services → ServiceGroup; health API.
         .target(
             name: "FastSMTPApp",
@@ -90,6 +143,7 @@ let package = Package(
                 "SMTPServer",
                 "Storage",
                 "Delivery",
+                "API",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -113,6 +167,7 @@ let package = Package(
         .testTarget(
             name: "MIMETests",
             dependencies: ["MIME"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

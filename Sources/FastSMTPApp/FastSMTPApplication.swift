@@ -1,3 +1,4 @@
+import API
 import AsyncHTTPClient
 import Delivery
 import FastSMTPModels
@@ -41,6 +42,8 @@ public final class FastSMTPApplication: Sendable {
     public let apiPort = PortPromise()
     let logger: Logger
     let httpClient: HTTPClient?
+    /// The superuser key (settings, or generated on first start).
+    let rootAPIKey: String?
 
     /// Opens the database and checks its schema: on SQLite pending migrations are applied; on PostgreSQL and
     /// MariaDB (shared by replicas, migrated by a job) a schema that is behind stops startup.
@@ -65,17 +68,19 @@ public final class FastSMTPApplication: Sendable {
                 logger.info("database upgraded", metadata: ["migration.head": "\(migrator.head)"])
             }
         }
-        return FastSMTPApplication(settings: settings, roles: roles, database: database, logger: logger)
+        let rootAPIKey = roles.api ? try RootAPIKey.resolve(settings: settings).key : settings.rootAPIKey
+        return FastSMTPApplication(settings: settings, roles: roles, database: database, rootAPIKey: rootAPIKey, logger: logger)
     }
 
-    private init(settings: Settings, roles: Roles, database: Database, logger: Logger) {
+    private init(settings: Settings, roles: Roles, database: Database, rootAPIKey: String?, logger: Logger) {
         self.settings = settings
         self.roles = roles
         self.database = database
         self.logger = logger
         self.store = Store(database: database)
         self.wakeup = DeliveryWakeup()
-        self.httpClient = roles.worker ? WebhookDispatcher.makeHTTPClient() : nil
+        self.httpClient = roles.worker || roles.api ? WebhookDispatcher.makeHTTPClient() : nil
+        self.rootAPIKey = rootAPIKey
         if roles.smtp {
             let intake = MailIntake(
                 store: store, wakeup: wakeup, instanceID: settings.instanceID, hostname: settings.smtpHostname,
@@ -101,14 +106,15 @@ public final class FastSMTPApplication: Sendable {
     }
 
     /// The services in start order.
-    public func services() -> [any Service] {
+    public func services() throws -> [any Service] {
         var services: [any Service] = [database]
         let migrator = Migrator(database: database, logger: logger)
-        if let httpClient {
-            services.append(HTTPClientService(client: httpClient))
+        let dispatcher = httpClient.map { WebhookDispatcher(client: $0, timeout: .seconds(settings.webhookTimeout)) }
+        if let httpClient { services.append(HTTPClientService(client: httpClient)) }
+        if roles.worker, let dispatcher {
             services.append(DeliveryWorker(
                 store: store,
-                dispatcher: WebhookDispatcher(client: httpClient, timeout: .seconds(settings.webhookTimeout)),
+                dispatcher: dispatcher,
                 wakeup: wakeup,
                 configuration: .init(
                     instanceID: settings.instanceID,
@@ -122,8 +128,13 @@ public final class FastSMTPApplication: Sendable {
         }
         if roles.api {
             let apiPort = apiPort
+            let router = try APIServer.router(
+                store: store, settings: settings, rootKey: rootAPIKey,
+                dispatcher: dispatcher,
+                migrator: migrator, wakeWorkers: { [wakeup] in wakeup.signal() }, logger: logger
+            )
             services.append(Application(
-                router: HealthAPI.router(migrator: migrator, instanceID: settings.instanceID, version: FastSMTPVersion.current),
+                router: router,
                 configuration: .init(address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "FastSMTP"),
                 onServerRunning: { channel in apiPort.complete(.success(channel.localAddress?.port ?? 0)) },
                 logger: logger
@@ -134,9 +145,9 @@ public final class FastSMTPApplication: Sendable {
     }
 
     /// A service group over ``services()``. With `handleSignals`, SIGTERM and SIGINT shut it down gracefully.
-    public func serviceGroup(handleSignals: Bool = true) -> ServiceGroup {
+    public func serviceGroup(handleSignals: Bool = true) throws -> ServiceGroup {
         ServiceGroup(configuration: .init(
-            services: services().map { .init(service: $0) },
+            services: try services().map { .init(service: $0) },
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
             logger: logger
         ))

@@ -1,3 +1,4 @@
+import API
 import FastSMTPModels
 import Foundation
 
@@ -30,35 +31,3 @@ public enum RootAPIKey {
     }
 }
 
-/// API keys: `fsmtp_` followed by base62 of 32 random bytes (about 43 characters).
-public enum APIKeyGenerator {
-    public static let prefix = "fsmtp_"
-    static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-
-    public static func generate() -> String {
-        var rng = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        return prefix + base62(bytes)
-    }
-
-    /// Big-endian base62 of the bytes (leading zero bytes kept as "0").
-    static func base62(_ bytes: [UInt8]) -> String {
-        var number = bytes
-        var digits: [Character] = []
-        while number.contains(where: { $0 != 0 }) {
-            var remainder = 0
-            var next: [UInt8] = []
-            next.reserveCapacity(number.count)
-            for byte in number {
-                let accumulator = remainder * 256 + Int(byte)
-                let quotient = accumulator / 62
-                remainder = accumulator % 62
-                if !next.isEmpty || quotient != 0 { next.append(UInt8(quotient)) }
-            }
-            digits.append(alphabet[remainder])
-            number = next
-        }
-        let leadingZeros = bytes.prefix { $0 == 0 }.count
-        return String(repeating: "0", count: leadingZeros) + String(digits.reversed())
-    }
-}

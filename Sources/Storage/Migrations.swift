@@ -1,6 +1,6 @@
 /// Every schema revision FastSMTP knows, oldest first. Append new revisions; never edit a released one.
 public enum Migrations {
-    public static let all: [Migration] = [initialSchema]
+    public static let all: [Migration] = [initialSchema, recipientSigningSecrets]
 }
 
 /// Column types per dialect, so a revision is written once.
@@ -165,5 +165,16 @@ extension Migrations {
             ["delivery_log", "messages", "rules", "rulesets", "recipients", "domain_members", "domains", "api_keys", "users"]
                 .map { "DROP TABLE \($0)" }
         }
+    )
+}
+
+extension Migrations {
+    /// 0002: a per-recipient webhook signing secret (`whsec_…`, Standard Webhooks). Recipients from before get one
+    /// the first time it is needed.
+    static let recipientSigningSecrets = Migration(
+        revision: "0002",
+        description: "recipient signing secrets",
+        up: { _ in ["ALTER TABLE recipients ADD COLUMN signing_secret VARCHAR(128)"] },
+        down: { _ in ["ALTER TABLE recipients DROP COLUMN signing_secret"] }
     )
 }

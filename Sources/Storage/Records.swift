@@ -27,6 +27,8 @@ public struct RecipientRecord: Sendable, Hashable, Codable {
     public var webhookURL: String
     public var webhookHeaders: [String: String]
     public var isEnabled: Bool
+    /// `whsec_` + base64 of the HMAC key; nil for recipients made before revision 0002 until first needed.
+    public var signingSecret: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -34,8 +36,8 @@ public struct RecipientRecord: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, domainID = "domain_id", localPart = "local_part", webhookURL = "webhook_url",
-             webhookHeaders = "webhook_headers", isEnabled = "is_enabled", createdAt = "created_at",
-             updatedAt = "updated_at"
+             webhookHeaders = "webhook_headers", isEnabled = "is_enabled", signingSecret = "signing_secret",
+             createdAt = "created_at", updatedAt = "updated_at"
     }
 }
 
@@ -95,4 +97,104 @@ public struct RecipientRoute: Sendable, Hashable {
     /// The address as the client gave it.
     public var address: String
     public var isCatchAll: Bool { recipient.isCatchAll }
+}
+
+/// A row of `users`.
+public struct UserRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var username: String
+    public var email: String?
+    public var isActive: Bool
+    public var isSuperuser: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, username, email, isActive = "is_active", isSuperuser = "is_superuser", createdAt = "created_at",
+             updatedAt = "updated_at"
+    }
+}
+
+/// A row of `api_keys` (the secret itself is never stored, only its SHA-256).
+public struct APIKeyRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var userID: UUID
+    public var keyHash: String
+    public var keyPrefix: String
+    public var name: String
+    public var scopes: [String]
+    public var expiresAt: Date?
+    public var lastUsedAt: Date?
+    public var isActive: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, userID = "user_id", keyHash = "key_hash", keyPrefix = "key_prefix", name, scopes,
+             expiresAt = "expires_at", lastUsedAt = "last_used_at", isActive = "is_active", createdAt = "created_at",
+             updatedAt = "updated_at"
+    }
+}
+
+/// Domain roles, weakest first.
+public enum DomainRole: String, Sendable, Codable, CaseIterable, Comparable {
+    case member, admin, owner
+
+    var rank: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    public static func < (a: DomainRole, b: DomainRole) -> Bool { a.rank < b.rank }
+}
+
+/// A row of `domain_members` with the member's username.
+public struct MemberRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var userID: UUID
+    public var domainID: UUID
+    public var role: DomainRole
+    public var username: String
+    public var domainName: String
+    public var createdAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, userID = "user_id", domainID = "domain_id", role, username, domainName = "domain_name",
+             createdAt = "created_at"
+    }
+}
+
+/// A row of `rulesets`.
+public struct RulesetRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var domainID: UUID
+    public var name: String
+    public var priority: Int
+    public var stopOnMatch: Bool
+    public var isEnabled: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, domainID = "domain_id", name, priority, stopOnMatch = "stop_on_match", isEnabled = "is_enabled",
+             createdAt = "created_at", updatedAt = "updated_at"
+    }
+}
+
+/// A row of `rules`.
+public struct RuleRecord: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var rulesetID: UUID
+    public var order: Int
+    public var field: String
+    public var `operator`: String
+    public var value: String
+    public var caseSensitive: Bool
+    public var action: String
+    public var webhookURLOverride: String?
+    public var addTags: [String]
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, rulesetID = "ruleset_id", order, field, `operator`, value, caseSensitive = "case_sensitive", action,
+             webhookURLOverride = "webhook_url_override", addTags = "add_tags", createdAt = "created_at",
+             updatedAt = "updated_at"
+    }
 }

@@ -127,3 +127,39 @@ extension Store {
     }
 }
 
+
+extension Store {
+    /// A domain's deliveries, newest first; `cursor` is the id of the last row of the previous page (its exact
+    /// created_at is read in the query, so no timestamp round-trips through the client).
+    public func deliveries(domainID: UUID, status: DeliveryStatus?, since: Date?, limit: Int,
+                           after cursor: UUID?) async throws -> [DeliveryRecord] {
+        try await database.withConnection { sql in
+            try await sql.raw("""
+                SELECT \(unsafeRaw: DeliveryRecord.columns) FROM delivery_log
+                WHERE domain_id = \(bind: domainID)
+                  AND (\(bind: status == nil) OR status = \(bind: status?.rawValue ?? ""))
+                  AND (\(bind: since == nil) OR created_at >= \(bind: since ?? Date(timeIntervalSince1970: 0)))
+                  AND (\(bind: cursor == nil) OR (created_at, id) < (
+                        SELECT c.created_at, c.id FROM delivery_log c WHERE c.id = \(bind: cursor ?? UUID())))
+                ORDER BY created_at DESC, id DESC
+                LIMIT \(bind: limit)
+                """).all(decoding: DeliveryRecord.self)
+        }
+    }
+
+    /// Queues a failed or exhausted delivery again, with a fresh retry budget. ``StoreError/conflict(_:)`` when it
+    /// is pending or delivered.
+    public func retryDelivery(id: UUID) async throws -> DeliveryRecord {
+        let stamp = now()
+        let changed = try await database.withConnection { sql in
+            try await sql.raw("""
+                UPDATE delivery_log SET status = 'pending', attempts = 0, next_retry_at = \(bind: stamp),
+                    locked_by = NULL, locked_until = NULL, updated_at = \(bind: stamp)
+                WHERE id = \(bind: id) AND status IN ('failed', 'exhausted') RETURNING id
+                """).all().count
+        }
+        guard let record = try await delivery(id: id) else { throw StoreError.notFound("delivery \(id)") }
+        if changed == 0 { throw StoreError.conflict("delivery \(id) is \(record.status.rawValue), not failed or exhausted") }
+        return record
+    }
+}

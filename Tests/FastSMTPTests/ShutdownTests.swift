@@ -13,7 +13,7 @@ struct ShutdownTests {
         let app = try await FastSMTPApplication.make(settings: settings, roles: Roles(smtp: true, api: false, worker: false), logger: .quiet)
         try await app.store.createDomain("example.com")
         _ = try await app.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
-        let group = app.serviceGroup(handleSignals: false)
+        let group = try app.serviceGroup(handleSignals: false)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let port = try #require(try await app.smtpServer?.localPort())

@@ -41,7 +41,7 @@ struct TestServer: Sendable {
         _ body: @Sendable (TestServer) async throws -> R
     ) async throws -> R {
         let app = try await FastSMTPApplication.make(settings: settings, roles: roles, logger: .quiet)
-        let group = app.serviceGroup(handleSignals: false)
+        let group = try app.serviceGroup(handleSignals: false)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {

@@ -1,0 +1,131 @@
+import FastSMTPAPITypes
+import Foundation
+import Storage
+
+extension APIHandler {
+    /// Domain names: IDNA is not implemented here, so names must already be ASCII (A-labels, `xn--…`).
+    static func validateDomainName(_ name: String) throws(APIProblem) -> String {
+        let normalized = Store.normalizeDomain(name)
+        guard normalized.unicodeScalars.allSatisfy(\.isASCII) else {
+            throw .invalid("domain_name", "use the ASCII (xn--) form of internationalised names")
+        }
+        let labels = normalized.split(separator: ".", omittingEmptySubsequences: false)
+        guard normalized.count <= 253, labels.count >= 2, labels.allSatisfy({ label in
+            (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" }
+        }) else { throw .invalid("domain_name", "is not a valid domain name") }
+        return normalized
+    }
+
+    static func triState(_ value: Components.Schemas.TriState?) -> Bool?? {
+        switch value {
+        case nil: nil
+        case .some(._true): .some(true)
+        case .some(._false): .some(false)
+        case .some(._default): .some(nil)
+        }
+    }
+
+    func listDomains(_ input: Operations.ListDomains.Input) async throws -> Operations.ListDomains.Output {
+        let principal = try Principal.get()
+        try principal.require(.domainsRead)
+        let limit = try Paging.limit(input.query.limit)
+        let memberID = principal.isSuperuser ? nil : principal.user?.id
+        let domains = try await store.domains(memberID: memberID, limit: limit, after: try Paging.decode(input.query.cursor))
+        return .ok(.init(body: .json(.init(items: domains.map(Components.Schemas.Domain.init),
+                                           nextCursor: Paging.next(domains, limit: limit) { $0.domainName }))))
+    }
+
+    func createDomain(_ input: Operations.CreateDomain.Input) async throws -> Operations.CreateDomain.Output {
+        try Principal.get().requireSuperuser(.domainsWrite)
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
+        let name = try Self.validateDomainName(body.domainName)
+        let domain = try await store.createDomain(name, isEnabled: body.isEnabled ?? true, overrides: DomainChanges(
+            verifyDKIM: body.verifyDkim.map { .some($0) }, verifySPF: body.verifySpf.map { .some($0) },
+            rejectDKIMFail: body.rejectDkimFail.map { .some($0) }, rejectSPFFail: body.rejectSpfFail.map { .some($0) }
+        ))
+        return .created(.init(body: .json(.init(domain))))
+    }
+
+    func getDomain(_ input: Operations.GetDomain.Input) async throws -> Operations.GetDomain.Output {
+        let domain = try await domain(input.path.domainId, scope: .domainsRead, role: .member)
+        return .ok(.init(body: .json(.init(domain))))
+    }
+
+    func updateDomain(_ input: Operations.UpdateDomain.Input) async throws -> Operations.UpdateDomain.Output {
+        let domain = try await domain(input.path.domainId, scope: .domainsWrite, role: .admin)
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
+        let updated = try await store.updateDomain(id: domain.id, DomainChanges(
+            isEnabled: body.isEnabled, verifyDKIM: Self.triState(body.verifyDkim), verifySPF: Self.triState(body.verifySpf),
+            rejectDKIMFail: Self.triState(body.rejectDkimFail), rejectSPFFail: Self.triState(body.rejectSpfFail)
+        ))
+        return .ok(.init(body: .json(.init(updated))))
+    }
+
+    func deleteDomain(_ input: Operations.DeleteDomain.Input) async throws -> Operations.DeleteDomain.Output {
+        let domain = try await domain(input.path.domainId, scope: .domainsDelete, role: .owner)
+        try await store.deleteDomain(id: domain.id)
+        return .noContent(.init())
+    }
+
+    // MARK: Members
+
+    func listMembers(_ input: Operations.ListMembers.Input) async throws -> Operations.ListMembers.Output {
+        let domain = try await domain(input.path.domainId, scope: .membersRead, role: .member)
+        return .ok(.init(body: .json(try await store.members(domainID: domain.id).map(Components.Schemas.Member.init))))
+    }
+
+    /// Admins manage members and admins; only owners (and superusers) grant, change or remove ownership.
+    private func checkRoleChange(on domain: DomainRecord, touching roles: [DomainRole]) async throws {
+        if roles.contains(.owner), try await role(on: domain) < .owner {
+            throw APIProblem.forbidden("only owners may grant, change or remove the owner role")
+        }
+    }
+
+    func addMember(_ input: Operations.AddMember.Input) async throws -> Operations.AddMember.Output {
+        let domain = try await domain(input.path.domainId, scope: .membersWrite, role: .admin)
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
+        let user: UserRecord?
+        if let id = body.userId {
+            user = try await store.user(id: try Self.uuid(id, "user"))
+        } else if let name = body.username {
+            user = try await store.user(named: name)
+        } else {
+            throw APIProblem.invalid("user_id", "name the user by user_id or username")
+        }
+        guard let user else { throw APIProblem.notFound("user \(body.userId ?? body.username ?? "")") }
+        let role = DomainRole(rawValue: body.role?.rawValue ?? "member") ?? .member
+        try await checkRoleChange(on: domain, touching: [role])
+        let member = try await store.addMember(domainID: domain.id, userID: user.id, role: role)
+        return .created(.init(body: .json(.init(member))))
+    }
+
+    func updateMember(_ input: Operations.UpdateMember.Input) async throws -> Operations.UpdateMember.Output {
+        let domain = try await domain(input.path.domainId, scope: .membersWrite, role: .admin)
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
+        let userID = try Self.uuid(input.path.userId, "member")
+        guard let current = try await store.member(domainID: domain.id, userID: userID) else {
+            throw APIProblem.notFound("member \(input.path.userId)")
+        }
+        let role = DomainRole(rawValue: body.role.rawValue) ?? .member
+        try await checkRoleChange(on: domain, touching: [current.role, role])
+        if current.role == .owner, role != .owner, try await store.members(domainID: domain.id).filter({ $0.role == .owner }).count == 1 {
+            throw APIProblem.invalid("role", "the last owner cannot be demoted; make someone else owner first")
+        }
+        return .ok(.init(body: .json(.init(try await store.updateMember(domainID: domain.id, userID: userID, role: role)))))
+    }
+
+    func removeMember(_ input: Operations.RemoveMember.Input) async throws -> Operations.RemoveMember.Output {
+        let domain = try await domain(input.path.domainId, scope: .membersWrite, role: .admin)
+        let userID = try Self.uuid(input.path.userId, "member")
+        guard let current = try await store.member(domainID: domain.id, userID: userID) else {
+            throw APIProblem.notFound("member \(input.path.userId)")
+        }
+        try await checkRoleChange(on: domain, touching: [current.role])
+        if current.role == .owner, try await store.members(domainID: domain.id).filter({ $0.role == .owner }).count == 1 {
+            throw APIProblem.conflict("the last owner cannot be removed")
+        }
+        try await store.removeMember(domainID: domain.id, userID: userID)
+        return .noContent(.init())
+    }
+}

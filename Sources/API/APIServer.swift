@@ -1,0 +1,62 @@
+import Delivery
+import FastSMTPAPITypes
+import FastSMTPModels
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import Storage
+
+/// Builds the HTTP router of the REST API from openapi.yaml's generated stubs and ``APIHandler``.
+public enum APIServer {
+    /// The OpenAPI document this server implements (served at `/api/v1/openapi.yaml`).
+    public static var openAPIDocument: Data {
+        Bundle.module.url(forResource: "openapi", withExtension: "yaml").flatMap { try? Data(contentsOf: $0) } ?? Data()
+    }
+
+    public static func router(
+        store: Store,
+        settings: Settings,
+        rootKey: String?,
+        dispatcher: WebhookDispatcher?,
+        migrator: Migrator,
+        wakeWorkers: @escaping @Sendable () -> Void,
+        logger: Logger
+    ) throws -> Router<BasicRequestContext> {
+        let router = Router()
+        let handler = APIHandler(
+            store: store, settings: settings, dispatcher: dispatcher,
+            readiness: { await readiness(migrator) }, openAPIDocument: openAPIDocument,
+            wakeWorkers: wakeWorkers, logger: logger
+        )
+        let middleware = AuthAndProblemMiddleware(
+            authenticator: Authenticator(store: store, rootKey: rootKey, hashAlgorithm: settings.apiKeyHashAlgorithm),
+            logger: logger
+        )
+        try handler.registerHandlers(on: router, middlewares: [middleware])
+        return router
+    }
+
+    /// Ready: the database answers within 5 s and its schema is this binary's head.
+    static func readiness(_ migrator: Migrator) async -> Components.Schemas.Ready {
+        do {
+            let applied = try await withThrowingTaskGroup(of: [String].self) { group in
+                group.addTask { try await migrator.applied() }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(5))
+                    throw CancellationError()
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? []
+            }
+            let current = applied == migrator.migrations.map(\.revision)
+            return .init(status: current ? "ready" : "not ready", database: "ok", schemaRevision: applied.last ?? Migrator.base,
+                         schemaHead: migrator.head,
+                         error: current ? nil : "database schema is not current: run `fastsmtp db upgrade`")
+        } catch {
+            return .init(status: "not ready", database: "unreachable", schemaRevision: nil, schemaHead: migrator.head,
+                         error: error is CancellationError ? "database did not answer within 5 s" : "\(error)")
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// The generated types are the module.
