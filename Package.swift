@@ -179,6 +179,8 @@ let package = Package(
             name: "FastSMTPTests",
             dependencies: [
                 "FastSMTPApp",
+                "FastSMTPClient",
+                "API",
                 "FastSMTPModels",
                 "Storage",
                 "SMTPServer",

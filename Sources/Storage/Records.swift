@@ -134,6 +134,32 @@ public struct APIKeyRecord: Sendable, Hashable, Codable {
              expiresAt = "expires_at", lastUsedAt = "last_used_at", isActive = "is_active", createdAt = "created_at",
              updatedAt = "updated_at"
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(UUID.self, forKey: .id)
+        userID = try c.decode(UUID.self, forKey: .userID)
+        keyHash = try c.decode(String.self, forKey: .keyHash)
+        keyPrefix = try c.decode(String.self, forKey: .keyPrefix)
+        name = try c.decode(String.self, forKey: .name)
+        scopes = try c.decode(JSONStringList.self, forKey: .scopes).values
+        expiresAt = try c.decodeIfPresent(Date.self, forKey: .expiresAt)
+        lastUsedAt = try c.decodeIfPresent(Date.self, forKey: .lastUsedAt)
+        isActive = try c.decode(Bool.self, forKey: .isActive)
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+    }
+
+    init(id: UUID, userID: UUID, keyHash: String, keyPrefix: String, name: String, scopes: [String], expiresAt: Date?,
+         lastUsedAt: Date?, isActive: Bool, createdAt: Date, updatedAt: Date) {
+        (self.id, self.userID, self.keyHash, self.keyPrefix, self.name, self.scopes) = (id, userID, keyHash, keyPrefix, name, scopes)
+        (self.expiresAt, self.lastUsedAt, self.isActive, self.createdAt, self.updatedAt) = (expiresAt, lastUsedAt, isActive, createdAt, updatedAt)
+    }
+
+    /// Columns to select; the JSON column as text (see ``JSONStringList``).
+    static func columns(_ dialect: SQLDialectKind) -> String {
+        "id, user_id, key_hash, key_prefix, name, \(jsonAsText("scopes", dialect)), expires_at, last_used_at, is_active, created_at, updated_at"
+    }
 }
 
 /// Domain roles, weakest first.
@@ -196,5 +222,49 @@ public struct RuleRecord: Sendable, Hashable, Codable {
         case id, rulesetID = "ruleset_id", order, field, `operator`, value, caseSensitive = "case_sensitive", action,
              webhookURLOverride = "webhook_url_override", addTags = "add_tags", createdAt = "created_at",
              updatedAt = "updated_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(UUID.self, forKey: .id)
+        rulesetID = try c.decode(UUID.self, forKey: .rulesetID)
+        order = try c.decode(Int.self, forKey: .order)
+        field = try c.decode(String.self, forKey: .field)
+        `operator` = try c.decode(String.self, forKey: .operator)
+        value = try c.decode(String.self, forKey: .value)
+        caseSensitive = try c.decode(Bool.self, forKey: .caseSensitive)
+        action = try c.decode(String.self, forKey: .action)
+        webhookURLOverride = try c.decodeIfPresent(String.self, forKey: .webhookURLOverride)
+        addTags = try c.decode(JSONStringList.self, forKey: .addTags).values
+        createdAt = try c.decode(Date.self, forKey: .createdAt)
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+    }
+
+    init(id: UUID, rulesetID: UUID, order: Int, field: String, operator: String, value: String, caseSensitive: Bool,
+         action: String, webhookURLOverride: String?, addTags: [String], createdAt: Date, updatedAt: Date) {
+        (self.id, self.rulesetID, self.order, self.field, self.operator, self.value) = (id, rulesetID, order, field, `operator`, value)
+        (self.caseSensitive, self.action, self.webhookURLOverride, self.addTags) = (caseSensitive, action, webhookURLOverride, addTags)
+        (self.createdAt, self.updatedAt) = (createdAt, updatedAt)
+    }
+
+    /// Columns to select from `rules r`; the JSON column as text (see ``JSONStringList``).
+    static func columns(_ dialect: SQLDialectKind) -> String {
+        "r.id, r.ruleset_id, r.\"order\", r.field, r.operator, r.value, r.case_sensitive, r.action, r.webhook_url_override, "
+            + "\(jsonAsText("r.add_tags", dialect, as: "add_tags")), r.created_at, r.updated_at"
+    }
+}
+
+/// `column` as JSON text: PostgreSQL hands JSONB arrays to drivers that then insist on a PostgreSQL array.
+func jsonAsText(_ column: String, _ dialect: SQLDialectKind, as alias: String? = nil) -> String {
+    let name = alias ?? column
+    return dialect == .postgresql ? "\(column)::text AS \(name)" : "\(column) AS \(name)"
+}
+
+/// A JSON array of strings read back from a column selected with ``jsonAsText(_:_:as:)``.
+struct JSONStringList: Decodable {
+    var values: [String]
+    init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        values = try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 }

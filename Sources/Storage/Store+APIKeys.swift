@@ -28,7 +28,7 @@ extension Store {
     /// The active key with this hash and its user (whatever their state: the caller checks expiry and activity).
     public func keyOwner(hash: String) async throws -> KeyOwner? {
         try await database.withConnection { sql in
-            guard let key = try await sql.raw("SELECT * FROM api_keys WHERE key_hash = \(bind: hash)")
+            guard let key = try await sql.raw("SELECT \(unsafeRaw: APIKeyRecord.columns(database.dialect)) FROM api_keys WHERE key_hash = \(bind: hash)")
                 .first(decoding: APIKeyRecord.self) else { return nil }
             guard let user = try await sql.raw("SELECT * FROM users WHERE id = \(bind: key.userID)")
                 .first(decoding: UserRecord.self) else { return nil }
@@ -38,7 +38,7 @@ extension Store {
 
     public func apiKey(id: UUID) async throws -> APIKeyRecord? {
         try await database.withConnection { sql in
-            try await sql.raw("SELECT * FROM api_keys WHERE id = \(bind: id)").first(decoding: APIKeyRecord.self)
+            try await sql.raw("SELECT \(unsafeRaw: APIKeyRecord.columns(database.dialect)) FROM api_keys WHERE id = \(bind: id)").first(decoding: APIKeyRecord.self)
         }
     }
 
@@ -46,7 +46,7 @@ extension Store {
     public func apiKeys(userID: UUID, limit: Int = 100, after cursor: UUID? = nil) async throws -> [APIKeyRecord] {
         try await database.withConnection { sql in
             try await sql.raw("""
-                SELECT * FROM api_keys WHERE user_id = \(bind: userID)
+                SELECT \(unsafeRaw: APIKeyRecord.columns(database.dialect)) FROM api_keys WHERE user_id = \(bind: userID)
                   AND (\(bind: cursor == nil) OR id > \(bind: cursor ?? UUID()))
                 ORDER BY id LIMIT \(bind: limit)
                 """).all(decoding: APIKeyRecord.self)

@@ -107,7 +107,7 @@ extension Store {
         return try await database.withConnection { sql in
             var all: [RuleRecord] = []
             for id in rulesetIDs {
-                all += try await sql.raw("SELECT * FROM rules WHERE ruleset_id = \(bind: id) ORDER BY \"order\", id")
+                all += try await sql.raw("SELECT \(unsafeRaw: RuleRecord.columns(database.dialect)) FROM rules r WHERE r.ruleset_id = \(bind: id) ORDER BY r.\"order\", r.id")
                     .all(decoding: RuleRecord.self)
             }
             return all
@@ -142,7 +142,7 @@ extension Store {
     public func rule(id: UUID, domainID: UUID) async throws -> RuleRecord? {
         try await database.withConnection { sql in
             try await sql.raw("""
-                SELECT r.* FROM rules r JOIN rulesets s ON s.id = r.ruleset_id
+                SELECT \(unsafeRaw: RuleRecord.columns(database.dialect)) FROM rules r JOIN rulesets s ON s.id = r.ruleset_id
                 WHERE r.id = \(bind: id) AND s.domain_id = \(bind: domainID)
                 """).first(decoding: RuleRecord.self)
         }
