@@ -47,7 +47,17 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            sources: ["DNSResolver.swift", "IPAddress.swift"],
+            swiftSettings: swiftSettings
+        ),
+        // DKIM (RFC 6376/8301/8463) and SPF (RFC 7208) over a DNSResolver.
+        .target(
+            name: "MailAuth",
+            dependencies: [
+                "DNSClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            sources: ["SPF"],
             swiftSettings: swiftSettings
         ),
         // The SMTP wire protocol and session state machine: pure, no I/O.
@@ -162,6 +172,22 @@ let package = Package(
         .testTarget(
             name: "FastSMTPModelsTests",
             dependencies: ["FastSMTPModels"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DNSClientTests",
+            dependencies: [
+                "DNSClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailAuthTests",
+            dependencies: ["MailAuth", "DNSClient"],
+            sources: ["SPF", "Support"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
