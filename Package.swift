@@ -57,7 +57,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
-            sources: ["SPF"],
             swiftSettings: swiftSettings
         ),
         // The SMTP wire protocol and session state machine: pure, no I/O.
@@ -185,8 +184,12 @@ let package = Package(
         ),
         .testTarget(
             name: "MailAuthTests",
-            dependencies: ["MailAuth", "DNSClient"],
-            sources: ["SPF", "Support"],
+            dependencies: [
+                "MailAuth",
+                "DNSClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
