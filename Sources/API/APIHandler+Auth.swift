@@ -66,7 +66,9 @@ extension APIHandler {
 
     /// One of the caller's keys that the calling key may manage (its scopes cover the target's).
     private func manageableKey(_ keyID: String) async throws -> APIKeyRecord {
-        let (principal, user) = try keyOwner()
+        let principal = try Principal.get()
+        // The root key owns no keys: nothing to find.
+        guard let user = principal.user else { throw APIProblem.notFound("API key \(keyID)") }
         let id = try Self.uuid(keyID, "API key")
         guard let key = try await store.apiKey(id: id), key.userID == user.id else { throw APIProblem.notFound("API key \(keyID)") }
         let target = Set(key.scopes.compactMap(Scope.init(rawValue:)))

@@ -71,8 +71,10 @@ extension APIHandler {
         let payload = SamplePayload.make(subject: body.subject, from: body.from, text: body.body, hostname: settings.smtpHostname)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        let attempt = await dispatcher.post(url: body.webhookUrl, body: Array(try encoder.encode(payload)), headers: headers,
-                                            deliveryID: UUID(), logger: logger)
+        // At most 8 s, whatever the delivery timeout: the caller is waiting on this request.
+        let attempt = await dispatcher.with(timeout: min(.seconds(settings.webhookTimeout), .seconds(8))).post(
+            url: body.webhookUrl, body: Array(try encoder.encode(payload)), headers: headers, deliveryID: UUID(), logger: logger
+        )
         let latency = Double(attempt.latency.components.seconds) * 1000 + Double(attempt.latency.components.attoseconds) / 1e15
         var error: String?
         if case .transportError(let message) = attempt.result { error = message }

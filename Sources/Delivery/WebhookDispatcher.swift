@@ -32,6 +32,11 @@ public struct WebhookDispatcher: Sendable {
         self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
     }
 
+    /// The same dispatcher with another per-request timeout.
+    public func with(timeout: Duration) -> WebhookDispatcher {
+        WebhookDispatcher(client: client, timeout: timeout)
+    }
+
     /// A client configured for webhooks. The caller owns it and must shut it down.
     public static func makeHTTPClient() -> HTTPClient {
         var configuration = HTTPClient.Configuration()

@@ -36,6 +36,8 @@ public struct WebhookTarget: Sendable {
         "169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32",
     ].compactMap(Network.init)
 
+    static let resolveTimeout: Duration = .seconds(3)
+
     static let deniedHostNames: Set<String> = ["metadata.google.internal", "metadata", "instance-data"]
 
     /// Why `host` (a name or a literal address) may not receive webhooks, or nil if it may.
@@ -54,7 +56,16 @@ public struct WebhookTarget: Sendable {
         guard let host = URLComponents(string: url)?.host else { return "webhook URL has no host" }
         if let reason = deniedReason(host: host, networks: networks) { return reason }
         if IPAddress(host) != nil { return nil }
-        let addresses = (try? await resolve(host)) ?? []
+        // Bounded: a name that does not resolve in time is left to the HTTP client, which fails on it the same way.
+        let addresses = await withTaskGroup(of: [IPAddress]?.self) { group in
+            group.addTask { try? await resolve(host) }
+            group.addTask {
+                try? await Task.sleep(for: resolveTimeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return (await group.next() ?? nil) ?? []
+        }
         for ip in addresses {
             if let network = networks.first(where: { $0.contains(ip) }) {
                 return "webhook host \(host) resolves to \(ip), in the denied network \(network)"
