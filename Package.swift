@@ -164,7 +164,11 @@ let package = Package(
             name: "fastsmtp",
             dependencies: [
                 "FastSMTPApp",
+                "FastSMTPModels",
+                "API",
+                "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

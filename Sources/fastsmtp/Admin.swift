@@ -29,8 +29,44 @@ struct DomainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "domain",
         abstract: "Manage the domains FastSMTP receives mail for (direct database access).",
-        subcommands: [Create.self, List.self, Delete.self, Enable.self, Disable.self]
+        subcommands: [Create.self, List.self, Delete.self, Enable.self, Disable.self, AddMember.self, RemoveMember.self]
     )
+
+    struct AddMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-member", abstract: "Give a user a role on a domain.")
+        @Argument var domainName: String
+        @Argument var username: String
+        @Option(help: "owner, admin or member.") var role: String = "member"
+
+        func validate() throws {
+            guard DomainRole(rawValue: role) != nil else { throw ValidationError("--role must be owner, admin or member") }
+        }
+
+        func run() async throws {
+            try await withStore { store in
+                guard let domain = try await store.domain(named: domainName) else { throw StoreError.notFound("domain \(domainName)") }
+                guard let user = try await store.user(named: username) else { throw StoreError.notFound("user \(username)") }
+                let member = try await store.addMember(domainID: domain.id, userID: user.id, role: DomainRole(rawValue: role) ?? .member)
+                print("\(username) is now \(member.role.rawValue) of \(domain.domainName)")
+            }
+        }
+    }
+
+    struct RemoveMember: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "remove-member", abstract: "Take a user's role on a domain away.")
+        @Argument var domainName: String
+        @Argument var username: String
+
+        func run() async throws {
+            try await withStore { store in
+                guard let domain = try await store.domain(named: domainName) else { throw StoreError.notFound("domain \(domainName)") }
+                guard let user = try await store.user(named: username),
+                      try await store.removeMember(domainID: domain.id, userID: user.id)
+                else { throw StoreError.notFound("membership of \(username) in \(domain.domainName)") }
+                print("Removed \(username) from \(domain.domainName)")
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a domain.")

@@ -3,6 +3,7 @@ import FastSMTPApp
 import FastSMTPModels
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 @main
 struct FastSMTPCommand: AsyncParsableCommand {
@@ -11,7 +12,7 @@ struct FastSMTPCommand: AsyncParsableCommand {
         abstract: "FastSMTP: receive mail over SMTP and forward it to webhooks.",
         discussion: "Settings come from FASTSMTP_* environment variables and an optional .env file.",
         version: FastSMTPVersion.current,
-        subcommands: [Serve.self, DB.self, DomainCommand.self, RecipientCommand.self, ShowConfig.self]
+        subcommands: [Serve.self, Init.self, DB.self, UserCommand.self, DomainCommand.self, RecipientCommand.self, ShowConfig.self]
     )
 }
 
@@ -19,6 +20,9 @@ struct FastSMTPCommand: AsyncParsableCommand {
 struct Environment {
     let settings: Settings
     let logger: Logger
+
+    /// Logging can be bootstrapped once per process; commands may load the environment more than once.
+    private static let bootstrapped = NIOLockedValueBox(false)
 
     static func load() throws -> Environment {
         let settings: Settings
@@ -29,10 +33,16 @@ struct Environment {
             throw ExitCode(2)
         }
         let level = Logger.Level(rawValue: settings.logLevel.rawValue) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        let first = bootstrapped.withLockedValue { done in
+            defer { done = true }
+            return !done
+        }
+        if first {
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         var logger = Logger(label: "fastsmtp")
         logger.logLevel = level
