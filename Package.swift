@@ -223,6 +223,8 @@ let package = Package(
                 "FastSMTPApp",
                 "FastSMTPClient",
                 "API",
+                "DNSClient",
+                "MailAuth",
                 "FastSMTPModels",
                 "Storage",
                 "SMTPServer",

@@ -1,10 +1,12 @@
 import API
 import AsyncHTTPClient
+import DNSClient
 import Delivery
 import FastSMTPModels
 import Foundation
 import Hummingbird
 import Logging
+import MailAuth
 import SMTPCore
 import SMTPServer
 import ServiceLifecycle
@@ -47,7 +49,18 @@ public final class FastSMTPApplication: Sendable {
 
     /// Opens the database and checks its schema: on SQLite pending migrations are applied; on PostgreSQL and
     /// MariaDB (shared by replicas, migrated by a job) a schema that is behind stops startup.
-    public static func make(settings: Settings, roles: Roles = .all, logger: Logger) async throws -> FastSMTPApplication {
+    /// - Parameter resolver: DNS for DKIM and SPF; by default the stub resolver over `FASTSMTP_DNS_SERVERS` or
+    ///   /etc/resolv.conf (tests pass a zone).
+    public static func make(settings: Settings, roles: Roles = .all, logger: Logger,
+                            resolver: (any DNSResolver)? = nil) async throws -> FastSMTPApplication {
+        var resolver = resolver
+        if resolver == nil, roles.smtp {
+            do {
+                resolver = try StubResolver(configuration: .fromSystem(), logger: logger)
+            } catch {
+                throw StartupError("\(error)")
+            }
+        }
         let location = try DatabaseLocation(url: settings.databaseURL)
         if location.kind != .sqlite, roles.smtp || roles.worker {
             // A short-lived pool just for the check; the application's own pool runs inside the service group.
@@ -69,10 +82,12 @@ public final class FastSMTPApplication: Sendable {
             }
         }
         let rootAPIKey = roles.api ? try RootAPIKey.resolve(settings: settings).key : settings.rootAPIKey
-        return FastSMTPApplication(settings: settings, roles: roles, database: database, rootAPIKey: rootAPIKey, logger: logger)
+        return FastSMTPApplication(settings: settings, roles: roles, database: database, rootAPIKey: rootAPIKey,
+                                   resolver: resolver, logger: logger)
     }
 
-    private init(settings: Settings, roles: Roles, database: Database, rootAPIKey: String?, logger: Logger) {
+    private init(settings: Settings, roles: Roles, database: Database, rootAPIKey: String?,
+                 resolver: (any DNSResolver)?, logger: Logger) {
         self.settings = settings
         self.roles = roles
         self.database = database
@@ -83,7 +98,8 @@ public final class FastSMTPApplication: Sendable {
         self.rootAPIKey = rootAPIKey
         if roles.smtp {
             let intake = MailIntake(
-                store: store, wakeup: wakeup, instanceID: settings.instanceID, hostname: settings.smtpHostname,
+                store: store, wakeup: wakeup, settings: settings,
+                authenticator: resolver.map { EmailAuthenticator(resolver: $0, receivingHost: settings.smtpHostname) },
                 storageTimeout: .seconds(15), logger: logger
             )
             self.smtpServer = SMTPServer(

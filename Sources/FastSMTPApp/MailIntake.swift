@@ -4,6 +4,7 @@ import FastSMTPModels
 import Foundation
 import Logging
 import MIME
+import MailAuth
 import SMTPCore
 import SMTPServer
 import Storage
@@ -15,24 +16,49 @@ import Storage
 struct MailIntake: SMTPTransactionDelegate {
     let store: Store
     let wakeup: DeliveryWakeup
-    let instanceID: String
-    let hostname: String
+    let settings: Settings
+    /// DKIM/SPF; nil only when both checks are off everywhere is known in advance (tests may inject a zone).
+    let authenticator: EmailAuthenticator?
+    let spfCache = SPFVerdictCache()
     let storageTimeout: Duration
     let logger: Logger
+
+    var instanceID: String { settings.instanceID }
+    var hostname: String { settings.smtpHostname }
 
     static let storageFailure = SMTPReply(451, "4.3.0", "Temporary storage failure, please try again later")
     static let noSuchUser = SMTPReply(550, "5.1.1", "Recipient address rejected: no such user here")
 
     func checkRecipient(_ address: String, envelope: SMTPEnvelope, connection: SMTPConnectionInfo) async -> RecipientCheckResult {
+        let route: RecipientRoute?
         do {
-            let route = try await withTimeout(storageTimeout) { try await store.route(address: address) }
-            return route == nil ? .rejected(Self.noSuchUser) : .accepted
+            route = try await withTimeout(storageTimeout) { try await store.route(address: address) }
         } catch {
             logger.error("recipient lookup failed", metadata: [
                 "smtp.session.id": "\(connection.id)", "error": "\(String(reflecting: error))",
             ])
             return .rejected(Self.storageFailure)
         }
+        guard let route else { return .rejected(Self.noSuchUser) }
+        // SPF can be decided now, before the client sends the message (RFC 7208 §2.4 allows rejecting at RCPT).
+        let policy = MailPolicy(domain: route.domain, settings: settings)
+        if policy.rejectSPFFail, let verdict = await spf(envelope: envelope, connection: connection), verdict.result == .fail {
+            logger.info("recipient refused: SPF fail", metadata: [
+                "smtp.session.id": "\(connection.id)", "spf.domain": "\(verdict.domain)", "spf.reason": "\(verdict.reason)",
+            ])
+            return .rejected(MailPolicy.spfRejection(verdict))
+        }
+        return .accepted
+    }
+
+    /// The transaction's SPF verdict, computed once.
+    private func spf(envelope: SMTPEnvelope, connection: SMTPConnectionInfo) async -> SPFVerdict? {
+        guard let authenticator else { return nil }
+        let key = SPFVerdictCache.key(connection: connection.id, mailFrom: envelope.mailFrom, helo: envelope.helo)
+        if let known = spfCache.get(key) { return known }
+        let verdict = await authenticator.spf(clientIP: connection.clientIP, mailFrom: envelope.mailFrom, helo: envelope.helo)
+        spfCache.set(key, verdict)
+        return verdict
     }
 
     func deliver(_ envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo) async -> Result<String, SMTPReply> {
@@ -40,14 +66,24 @@ struct MailIntake: SMTPTransactionDelegate {
         var logger = logger
         logger[metadataKey: "smtp.session.id"] = "\(connection.id)"
         logger[metadataKey: "message.id"] = "\(id)"
+        let spfKey = SPFVerdictCache.key(connection: connection.id, mailFrom: envelope.mailFrom, helo: envelope.helo)
+        defer { spfCache.remove(spfKey) }
         do {
-            let queued = try await withTimeout(storageTimeout) {
-                try await store(id: id, envelope: envelope, message: message, connection: connection)
-            }
-            guard queued > 0 else {
+            let routes = try await withTimeout(storageTimeout) { try await currentRoutes(for: envelope) }
+            guard !routes.isEmpty else {
                 // Every recipient vanished between RCPT and the final dot (deleted or disabled meanwhile).
                 logger.warning("no recipient is routable any more; message refused")
                 return .failure(SMTPReply(550, "5.1.1", "Recipient addresses rejected: no longer accepted here"))
+            }
+            let auth = await authenticate(message, envelope: envelope, connection: connection, routes: routes)
+            // Domains that reject on DKIM failure get nothing; if that is every domain, the message is refused.
+            let accepted = routes.filter { !(MailPolicy(domain: $0.domain, settings: settings).rejectDKIMFail && auth?.dkimResult == "fail") }
+            guard !accepted.isEmpty else {
+                logger.info("message refused: DKIM fail", metadata: ["dkim.result": "\(auth?.dkimResult ?? "")"])
+                return .failure(MailPolicy.dkimRejection(auth?.dkimSignatures ?? []))
+            }
+            let queued = try await withTimeout(storageTimeout) {
+                try await store(id: id, envelope: envelope, message: message, connection: connection, routes: accepted, auth: auth)
             }
             wakeup.signal()
             logger.info("message accepted", metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued)"])
@@ -58,20 +94,53 @@ struct MailIntake: SMTPTransactionDelegate {
         }
     }
 
-    /// Builds one delivery per routable recipient and commits them with the message. Returns how many were queued.
-    private func store(id: UUID, envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo) async throws -> Int {
+    /// The routes of the envelope's recipients that still exist.
+    private func currentRoutes(for envelope: SMTPEnvelope) async throws -> [RecipientRoute] {
+        var routes: [RecipientRoute] = []
+        for address in envelope.recipients {
+            if let route = try await store.route(address: address) {
+                routes.append(route)
+            } else {
+                logger.warning("recipient no longer routable; skipped", metadata: ["smtp.rcpt": "\(address)"])
+            }
+        }
+        return routes
+    }
+
+    /// DKIM and SPF as the recipients' domains ask (any domain wanting a check runs it once for the message).
+    private func authenticate(_ message: [UInt8], envelope: SMTPEnvelope, connection: SMTPConnectionInfo,
+                              routes: [RecipientRoute]) async -> EmailAuthResult? {
+        guard let authenticator else { return nil }
+        let policies = routes.map { MailPolicy(domain: $0.domain, settings: settings) }
+        let verifyDKIM = policies.contains { $0.verifyDKIM }
+        let verifySPF = policies.contains { $0.verifySPF }
+        guard verifyDKIM || verifySPF else { return nil }
+        let known = spfCache.get(SPFVerdictCache.key(connection: connection.id, mailFrom: envelope.mailFrom, helo: envelope.helo))
+        return await authenticator.validate(
+            message: message, clientIP: connection.clientIP, mailFrom: envelope.mailFrom, helo: envelope.helo,
+            verifyDKIM: verifyDKIM, verifySPF: verifySPF, spf: known
+        )
+    }
+
+    /// Builds one delivery per route and commits them with the message. Returns how many were queued.
+    private func store(id: UUID, envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo,
+                       routes: [RecipientRoute], auth: EmailAuthResult?) async throws -> Int {
         let receivedAt = store.now()
         let headers = HeaderField.parseSection(message[...])
         let messageID = headers.first(named: "Message-ID") ?? "<\(id.uuidString.lowercased())@\(hostname)>"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
 
+        let authBlock = auth.map { auth in
+            WebhookPayload.Auth(
+                spf: auth.spf.map { .init(result: $0.result.rawValue, domain: $0.domain.isEmpty ? nil : $0.domain) },
+                dkim: auth.dkimSignatures.map { .init(result: $0.result.rawValue, domain: $0.domain, selector: $0.selector) }
+            )
+        }
+        let authenticationResults = auth?.authenticationResults(authservID: hostname)
         var deliveries: [NewDelivery] = []
-        for address in envelope.recipients {
-            guard let route = try await store.route(address: address) else {
-                logger.warning("recipient no longer routable; skipped", metadata: ["smtp.rcpt": "\(address)"])
-                continue
-            }
+        for route in routes {
+            let address = route.address
             let payload = WebhookPayload(
                 message: .init(
                     id: id.uuidString.lowercased(),
@@ -83,7 +152,9 @@ struct MailIntake: SMTPTransactionDelegate {
                         clientIP: connection.clientIP, tls: connection.tls
                     ),
                     subject: headers.first(named: "Subject"),
-                    headers: headers.map { .init(name: $0.name, value: $0.value) }
+                    headers: headers.map { .init(name: $0.name, value: $0.value) },
+                    auth: authBlock,
+                    authenticationResults: authenticationResults
                 ),
                 recipient: .init(id: route.recipient.id.uuidString.lowercased(), address: address, catchAll: route.isCatchAll)
             )
@@ -93,7 +164,9 @@ struct MailIntake: SMTPTransactionDelegate {
                 recipientID: route.recipient.id,
                 webhookURL: route.recipient.webhookURL,
                 payload: payload,
-                payloadHash: SHA256.hash(data: json).map { String(format: "%02x", $0) }.joined()
+                payloadHash: SHA256.hash(data: json).map { String(format: "%02x", $0) }.joined(),
+                dkimResult: auth?.dkimChecked == true ? auth?.dkimResult : nil,
+                spfResult: auth?.spfChecked == true ? auth?.spfResult : nil
             ))
         }
         guard !deliveries.isEmpty else { return 0 }

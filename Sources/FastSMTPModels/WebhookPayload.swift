@@ -31,11 +31,18 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
         public var envelope: Envelope
         public var subject: String?
         public var headers: [Header]
+        /// DKIM and SPF verdicts (absent when neither was checked).
+        public var auth: Auth?
+        /// The Authentication-Results value FastSMTP computed (RFC 8601).
+        public var authenticationResults: String?
         /// The whole message, base64. Not stored per delivery: filled in from the stored message when sent.
         public var rawBase64: String?
 
         public init(id: String, messageID: String, receivedAt: String, size: Int, envelope: Envelope,
-                    subject: String?, headers: [Header], rawBase64: String? = nil) {
+                    subject: String?, headers: [Header], auth: Auth? = nil, authenticationResults: String? = nil,
+                    rawBase64: String? = nil) {
+            self.auth = auth
+            self.authenticationResults = authenticationResults
             self.id = id
             self.messageID = messageID
             self.receivedAt = receivedAt
@@ -47,8 +54,8 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, messageID = "message_id", receivedAt = "received_at", size, envelope, subject, headers,
-                 rawBase64 = "raw_base64"
+            case id, messageID = "message_id", receivedAt = "received_at", size, envelope, subject, headers, auth,
+                 authenticationResults = "authentication_results", rawBase64 = "raw_base64"
         }
     }
 
@@ -69,6 +76,37 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
 
         enum CodingKeys: String, CodingKey {
             case mailFrom = "mail_from", rcptTo = "rcpt_to", helo, clientIP = "client_ip", tls
+        }
+    }
+
+    /// `auth: {spf: {result, domain}, dkim: [{result, domain, selector}]}`.
+    public struct Auth: Codable, Sendable, Hashable {
+        public var spf: SPF?
+        public var dkim: [DKIM]
+
+        public init(spf: SPF?, dkim: [DKIM]) {
+            self.spf = spf
+            self.dkim = dkim
+        }
+
+        public struct SPF: Codable, Sendable, Hashable {
+            public var result: String
+            public var domain: String?
+            public init(result: String, domain: String?) {
+                self.result = result
+                self.domain = domain
+            }
+        }
+
+        public struct DKIM: Codable, Sendable, Hashable {
+            public var result: String
+            public var domain: String?
+            public var selector: String?
+            public init(result: String, domain: String?, selector: String?) {
+                self.result = result
+                self.domain = domain
+                self.selector = selector
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import DNSClient
 import FastSMTPApp
 import Foundation
 import ServiceLifecycle
@@ -10,7 +11,8 @@ struct ShutdownTests {
     func finishesTransactionInFlight() async throws {
         let url = try await TestDatabase.sqlite.makeMigratedURL()
         let settings = TestServer.settings(databaseURL: url)
-        let app = try await FastSMTPApplication.make(settings: settings, roles: Roles(smtp: true, api: false, worker: false), logger: .quiet)
+        let app = try await FastSMTPApplication.make(settings: settings, roles: Roles(smtp: true, api: false, worker: false),
+                                                     logger: .quiet, resolver: DNSZoneResolver())
         try await app.store.createDomain("example.com")
         _ = try await app.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
         let group = try app.serviceGroup(handleSignals: false)

@@ -1,3 +1,4 @@
+import DNSClient
 import FastSMTPApp
 import FastSMTPModels
 import Foundation
@@ -35,12 +36,14 @@ struct TestServer: Sendable {
     }
 
     /// Starts FastSMTP, runs `body`, then shuts it down gracefully and waits for it to stop.
+    /// `dns` answers DKIM and SPF lookups (default: an empty zone, so every name is NXDOMAIN at once).
     static func run<R: Sendable>(
         settings: Settings,
         roles: Roles = .all,
+        dns: DNSZoneResolver = DNSZoneResolver(),
         _ body: @Sendable (TestServer) async throws -> R
     ) async throws -> R {
-        let app = try await FastSMTPApplication.make(settings: settings, roles: roles, logger: .quiet)
+        let app = try await FastSMTPApplication.make(settings: settings, roles: roles, logger: .quiet, resolver: dns)
         let group = try app.serviceGroup(handleSignals: false)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
