@@ -17,8 +17,12 @@ public struct DeliveryWorker: Service {
         public var pollInterval: Duration
         public var lease: TimeInterval
         public var policy: RetryPolicy
+        /// Add `message.raw_base64` (FASTSMTP_WEBHOOK_INCLUDE_RAW).
+        public var includeRaw: Bool
 
-        public init(instanceID: String, concurrency: Int, pollInterval: Duration, lease: TimeInterval, policy: RetryPolicy) {
+        public init(instanceID: String, concurrency: Int, pollInterval: Duration, lease: TimeInterval, policy: RetryPolicy,
+                    includeRaw: Bool = false) {
+            self.includeRaw = includeRaw
             self.instanceID = instanceID
             self.concurrency = concurrency
             self.pollInterval = pollInterval
@@ -98,9 +102,13 @@ public struct DeliveryWorker: Service {
         let outcome: DeliveryOutcome
         do {
             let body = try await requestBody(for: delivery)
+            var secret = delivery.signingSecret
+            if secret == nil, let recipientID = delivery.record.recipientID {
+                secret = try await store.signingSecret(recipientID: recipientID)
+            }
             let attempt = await dispatcher.post(
                 url: delivery.record.webhookURL, body: body, headers: delivery.webhookHeaders,
-                deliveryID: delivery.record.id, logger: logger
+                deliveryID: delivery.record.id, signingSecret: secret, logger: logger
             )
             outcome = Self.outcome(of: attempt, attemptsMade: attemptsMade, policy: configuration.policy, now: store.now())
         } catch {
@@ -120,11 +128,12 @@ public struct DeliveryWorker: Service {
         }
     }
 
-    /// The stored payload with the raw message filled in from `messages`.
+    /// The stored payload completed from the stored message: attachment contents and (when configured) the raw bytes.
     func requestBody(for delivery: ClaimedDelivery) async throws -> [UInt8] {
         var payload = try JSONDecoder().decode(WebhookPayload.self, from: delivery.payloadJSON)
-        if let stored = delivery.record.storedMessageID, let raw = try await store.rawMessage(id: stored) {
-            payload.message.rawBase64 = raw.base64EncodedString()
+        let needsMessage = configuration.includeRaw || payload.message.attachments.contains { !$0.contentOmitted }
+        if needsMessage, let stored = delivery.record.storedMessageID, let raw = try await store.rawMessage(id: stored) {
+            payload.message = payload.message.fillingContents(from: Array(raw), includeRaw: configuration.includeRaw)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]

@@ -47,7 +47,8 @@ public struct WebhookDispatcher: Sendable {
 
     /// POSTs `body` as JSON to `url` with the recipient's `headers` (which may not override Content-Type or the
     /// signature headers) and FastSMTP's own.
-    public func post(url: String, body: [UInt8], headers: [String: String], deliveryID: UUID, logger: Logger) async -> WebhookAttempt {
+    public func post(url: String, body: [UInt8], headers: [String: String], deliveryID: UUID, signingSecret: String? = nil,
+                     logger: Logger) async -> WebhookAttempt {
         let started = ContinuousClock.now
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -56,7 +57,13 @@ public struct WebhookDispatcher: Sendable {
         }
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         request.headers.replaceOrAdd(name: "User-Agent", value: Self.userAgent)
-        request.headers.replaceOrAdd(name: "webhook-id", value: deliveryID.uuidString.lowercased())
+        let id = deliveryID.uuidString.lowercased()
+        let timestamp = Int(Date().timeIntervalSince1970)
+        request.headers.replaceOrAdd(name: "webhook-id", value: id)
+        request.headers.replaceOrAdd(name: "webhook-timestamp", value: String(timestamp))
+        if let signingSecret, let signature = WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: signingSecret) {
+            request.headers.replaceOrAdd(name: "webhook-signature", value: signature)
+        }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await client.execute(request, timeout: timeout, logger: logger)

@@ -102,6 +102,7 @@ public final class FastSMTPApplication: Sendable {
                 authenticator: resolver.map { EmailAuthenticator(resolver: $0, receivingHost: settings.smtpHostname) },
                 storageTimeout: .seconds(15), logger: logger
             )
+            func seconds(_ value: Double) -> Duration { .milliseconds(Int64(min(value, 1e12) * 1000)) }
             self.smtpServer = SMTPServer(
                 configuration: SMTPServerConfiguration(
                     host: settings.smtpHost,
@@ -109,9 +110,26 @@ public final class FastSMTPApplication: Sendable {
                     session: SMTPSessionConfiguration(
                         hostname: settings.smtpHostname,
                         maxMessageSize: settings.smtpMaxMessageSize,
-                        maxRecipients: settings.smtpMaxRecipients
+                        maxRecipients: settings.smtpMaxRecipients,
+                        requireTLS: settings.smtpRequireSTARTTLS
                     ),
-                    idleTimeout: .milliseconds(Int64(settings.smtpIdleTimeout * 1000))
+                    idleTimeout: seconds(settings.smtpIdleTimeout),
+                    tls: settings.smtpTLSCert.flatMap { cert in
+                        settings.smtpTLSKey.map { key in
+                            SMTPTLSConfiguration(
+                                certificatePath: cert, privateKeyPath: key, implicitTLSPort: settings.smtpTLSPort,
+                                reloadInterval: seconds(settings.smtpTLSReloadInterval)
+                            )
+                        }
+                    },
+                    proxyProtocol: ProxyProtocolMode(rawValue: settings.smtpProxyProtocol.rawValue) ?? .off,
+                    limits: SMTPConnectionLimits(
+                        maxConnections: settings.smtpMaxConnections,
+                        maxConnectionsPerIP: settings.smtpMaxConnectionsPerIP,
+                        commandTimeout: seconds(settings.smtpCommandTimeout),
+                        dataTimeout: seconds(settings.smtpDataTimeout),
+                        minDataRate: settings.smtpMinDataRate
+                    )
                 ),
                 delegate: intake,
                 logger: logger
@@ -137,7 +155,8 @@ public final class FastSMTPApplication: Sendable {
                     concurrency: settings.workerConcurrency,
                     pollInterval: .milliseconds(Int64(settings.workerPollInterval * 1000)),
                     lease: settings.workerLease,
-                    policy: settings.retryPolicy
+                    policy: settings.retryPolicy,
+                    includeRaw: settings.webhookIncludeRaw
                 ),
                 logger: logger
             ))

@@ -126,8 +126,8 @@ struct MailIntake: SMTPTransactionDelegate {
     private func store(id: UUID, envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo,
                        routes: [RecipientRoute], auth: EmailAuthResult?) async throws -> Int {
         let receivedAt = store.now()
-        let headers = HeaderField.parseSection(message[...])
-        let messageID = headers.first(named: "Message-ID") ?? "<\(id.uuidString.lowercased())@\(hostname)>"
+        let parsed = MIMEParser.parse(message)
+        let messageID = parsed.messageID ?? "<\(id.uuidString.lowercased())@\(hostname)>"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
 
@@ -138,24 +138,19 @@ struct MailIntake: SMTPTransactionDelegate {
             )
         }
         let authenticationResults = auth?.authenticationResults(authservID: hostname)
+        let messagePart = WebhookPayload.Message(
+            parsed: parsed, id: id.uuidString.lowercased(), messageID: messageID,
+            receivedAt: receivedAt.formatted(.iso8601), size: message.count,
+            envelope: .init(mailFrom: envelope.mailFrom, rcptTo: envelope.recipients, helo: envelope.helo,
+                            clientIP: connection.clientIP, tls: connection.tls),
+            auth: authBlock, authenticationResults: authenticationResults,
+            inlineLimit: settings.webhookMaxInlineAttachmentBytes
+        )
         var deliveries: [NewDelivery] = []
         for route in routes {
             let address = route.address
             let payload = WebhookPayload(
-                message: .init(
-                    id: id.uuidString.lowercased(),
-                    messageID: messageID,
-                    receivedAt: receivedAt.formatted(.iso8601),
-                    size: message.count,
-                    envelope: .init(
-                        mailFrom: envelope.mailFrom, rcptTo: envelope.recipients, helo: envelope.helo,
-                        clientIP: connection.clientIP, tls: connection.tls
-                    ),
-                    subject: headers.first(named: "Subject"),
-                    headers: headers.map { .init(name: $0.name, value: $0.value) },
-                    auth: authBlock,
-                    authenticationResults: authenticationResults
-                ),
+                message: messagePart,
                 recipient: .init(id: route.recipient.id.uuidString.lowercased(), address: address, catchAll: route.isCatchAll)
             )
             let json = try encoder.encode(payload)

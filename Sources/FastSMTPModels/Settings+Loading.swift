@@ -18,6 +18,13 @@ enum SettingsVariable {
     static let smtpMaxMessageSize = "FASTSMTP_SMTP_MAX_MESSAGE_SIZE"
     static let smtpMaxRecipients = "FASTSMTP_SMTP_MAX_RECIPIENTS"
     static let smtpIdleTimeout = "FASTSMTP_SMTP_IDLE_TIMEOUT"
+    static let smtpCommandTimeout = "FASTSMTP_SMTP_COMMAND_TIMEOUT"
+    static let smtpDataTimeout = "FASTSMTP_SMTP_DATA_TIMEOUT"
+    static let smtpMinDataRate = "FASTSMTP_SMTP_MIN_DATA_RATE"
+    static let smtpMaxConnections = "FASTSMTP_SMTP_MAX_CONNECTIONS"
+    static let smtpMaxConnectionsPerIP = "FASTSMTP_SMTP_MAX_CONNECTIONS_PER_IP"
+    static let smtpProxyProtocol = "FASTSMTP_SMTP_PROXY_PROTOCOL"
+    static let smtpTLSReloadInterval = "FASTSMTP_SMTP_TLS_RELOAD_INTERVAL"
     static let apiHost = "FASTSMTP_API_HOST"
     static let apiPort = "FASTSMTP_API_PORT"
     static let dataDir = "FASTSMTP_DATA_DIR"
@@ -31,6 +38,8 @@ enum SettingsVariable {
     static let workerConcurrency = "FASTSMTP_WORKER_CONCURRENCY"
     static let workerPollInterval = "FASTSMTP_WORKER_POLL_INTERVAL"
     static let workerLease = "FASTSMTP_WORKER_LEASE"
+    static let webhookIncludeRaw = "FASTSMTP_WEBHOOK_INCLUDE_RAW"
+    static let webhookMaxInlineAttachmentBytes = "FASTSMTP_WEBHOOK_MAX_INLINE_ATTACHMENT_BYTES"
     static let rootAPIKey = "FASTSMTP_ROOT_API_KEY"
     static let apiKeyHashAlgorithm = "FASTSMTP_API_KEY_HASH_ALGORITHM"
     static let instanceID = "FASTSMTP_INSTANCE_ID"
@@ -84,6 +93,13 @@ extension Settings {
         if let v = try reader.int(V.smtpMaxMessageSize) { s.smtpMaxMessageSize = v }
         if let v = try reader.int(V.smtpMaxRecipients) { s.smtpMaxRecipients = v }
         if let v = try reader.double(V.smtpIdleTimeout) { s.smtpIdleTimeout = v }
+        if let v = try reader.double(V.smtpCommandTimeout) { s.smtpCommandTimeout = v }
+        if let v = try reader.double(V.smtpDataTimeout) { s.smtpDataTimeout = v }
+        if let v = try reader.int(V.smtpMinDataRate) { s.smtpMinDataRate = v }
+        if let v = try reader.int(V.smtpMaxConnections) { s.smtpMaxConnections = v }
+        if let v = try reader.int(V.smtpMaxConnectionsPerIP) { s.smtpMaxConnectionsPerIP = v }
+        if let v = try reader.choice(V.smtpProxyProtocol, ProxyProtocolSetting.self) { s.smtpProxyProtocol = v }
+        if let v = try reader.double(V.smtpTLSReloadInterval) { s.smtpTLSReloadInterval = v }
         if let v = reader.string(V.apiHost) { s.apiHost = v }
         if let v = try reader.port(V.apiPort) { s.apiPort = v }
         if let v = reader.string(V.dataDir) { s.dataDir = v }
@@ -97,6 +113,8 @@ extension Settings {
         if let v = try reader.int(V.workerConcurrency) { s.workerConcurrency = v }
         if let v = try reader.double(V.workerPollInterval) { s.workerPollInterval = v }
         if let v = try reader.double(V.workerLease) { s.workerLease = v }
+        if let v = try reader.bool(V.webhookIncludeRaw) { s.webhookIncludeRaw = v }
+        if let v = try reader.int(V.webhookMaxInlineAttachmentBytes) { s.webhookMaxInlineAttachmentBytes = v }
         s.rootAPIKey = reader.string(V.rootAPIKey)
         if let v = reader.string(V.apiKeyHashAlgorithm) { s.apiKeyHashAlgorithm = v.lowercased() }
         if let v = reader.string(V.instanceID) { s.instanceID = v }
@@ -167,6 +185,16 @@ struct SettingsValueReader {
         default:
             throw SettingsError(variable: name, message: "must be a boolean (true/false, 1/0, yes/no, on/off), got \(SettingsError.quoted(raw))")
         }
+    }
+
+    /// One of an enumeration's raw values, case-insensitively.
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws(SettingsError) -> T? where T.RawValue == String {
+        guard let raw = values[name] else { return nil }
+        guard let value = T(rawValue: raw.lowercased()) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw SettingsError(variable: name, message: "must be one of \(allowed), got \(SettingsError.quoted(raw))")
+        }
+        return value
     }
 
     func logLevel(_ name: String) throws(SettingsError) -> Settings.LogLevel? {

@@ -10,7 +10,7 @@ extension Settings {
     public func redactedEntries() -> [(name: String, value: String)] {
         typealias V = SettingsVariable
         let notSet = "(not set)"
-        return [
+        let entries: [(String, String)] = [
             (V.smtpHost, smtpHost),
             (V.smtpPort, String(smtpPort)),
             (V.smtpTLSPort, String(smtpTLSPort)),
@@ -25,6 +25,15 @@ extension Settings {
             (V.smtpMaxMessageSize, String(smtpMaxMessageSize)),
             (V.smtpMaxRecipients, String(smtpMaxRecipients)),
             (V.smtpIdleTimeout, String(smtpIdleTimeout)),
+            (V.smtpCommandTimeout, String(smtpCommandTimeout)),
+            (V.smtpDataTimeout, String(smtpDataTimeout)),
+            (V.smtpMinDataRate, String(smtpMinDataRate)),
+            (V.smtpMaxConnections, String(smtpMaxConnections)),
+            (V.smtpMaxConnectionsPerIP, String(smtpMaxConnectionsPerIP)),
+            (V.smtpProxyProtocol, smtpProxyProtocol.rawValue),
+            (V.smtpTLSReloadInterval, String(smtpTLSReloadInterval)),
+        ]
+        let rest: [(String, String)] = [
             (V.apiHost, apiHost),
             (V.apiPort, String(apiPort)),
             (V.dataDir, dataDir),
@@ -38,11 +47,14 @@ extension Settings {
             (V.workerConcurrency, String(workerConcurrency)),
             (V.workerPollInterval, String(workerPollInterval)),
             (V.workerLease, String(workerLease)),
+            (V.webhookIncludeRaw, String(webhookIncludeRaw)),
+            (V.webhookMaxInlineAttachmentBytes, String(webhookMaxInlineAttachmentBytes)),
             (V.rootAPIKey, rootAPIKey == nil ? notSet : Self.redactionMask),
             (V.apiKeyHashAlgorithm, apiKeyHashAlgorithm),
             (V.instanceID, instanceID),
             (V.logLevel, logLevel.rawValue),
-        ].map { (name: $0.0, value: $0.1) }
+        ]
+        return (entries + rest).map { (name: $0.0, value: $0.1) }
     }
 
     /// Masks the password of `scheme://user:password@host/...` and the values of

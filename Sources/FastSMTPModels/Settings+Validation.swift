@@ -21,6 +21,14 @@ extension Settings {
         try Self.requirePositive(smtpMaxMessageSize, V.smtpMaxMessageSize)
         try Self.requirePositive(smtpMaxRecipients, V.smtpMaxRecipients)
         try Self.requirePositive(smtpIdleTimeout, V.smtpIdleTimeout)
+        try Self.requirePositive(smtpCommandTimeout, V.smtpCommandTimeout)
+        try Self.requirePositive(smtpDataTimeout, V.smtpDataTimeout)
+        if smtpMinDataRate < 0 {
+            throw SettingsError(variable: V.smtpMinDataRate, message: "must be 0 or more bytes per second, got '\(smtpMinDataRate)'")
+        }
+        try Self.requirePositive(smtpMaxConnections, V.smtpMaxConnections)
+        try Self.requirePositive(smtpMaxConnectionsPerIP, V.smtpMaxConnectionsPerIP)
+        try Self.requireNonNegative(smtpTLSReloadInterval, V.smtpTLSReloadInterval)
 
         try validateTLS()
 
@@ -39,6 +47,10 @@ extension Settings {
         try Self.requireNonNegative(webhookMaxRetryDelay, V.webhookMaxRetryDelay)
         try Self.requirePositive(workerConcurrency, V.workerConcurrency)
         try Self.requirePositive(workerPollInterval, V.workerPollInterval)
+        if webhookMaxInlineAttachmentBytes < 0 {
+            throw SettingsError(variable: V.webhookMaxInlineAttachmentBytes,
+                                message: "must be 0 or more, got '\(webhookMaxInlineAttachmentBytes)'")
+        }
         if !(workerLease.isFinite && workerLease > Double(webhookTimeout)) {
             throw SettingsError(
                 variable: V.workerLease,

@@ -36,6 +36,20 @@ public struct Settings: Sendable, Equatable {
     public var smtpMaxRecipients: Int = 100
     /// Seconds.
     public var smtpIdleTimeout: Double = 300
+    /// Seconds a client may take to send one command line (RFC 5321 section 4.5.3.2.7).
+    public var smtpCommandTimeout: Double = 300
+    /// Seconds a client may take to send the DATA content, plus one second per `smtpMinDataRate` bytes received.
+    public var smtpDataTimeout: Double = 600
+    /// Bytes per second that extend `smtpDataTimeout` (slow-sender bound); 0 makes the DATA timeout absolute.
+    public var smtpMinDataRate: Int = 1024
+    /// Concurrent SMTP connections per process; beyond, `421 4.7.0`.
+    public var smtpMaxConnections: Int = 1000
+    /// Concurrent SMTP connections per client IP address; beyond, `421 4.7.0`.
+    public var smtpMaxConnectionsPerIP: Int = 20
+    /// Which PROXY protocol header SMTP connections start with (behind a load balancer).
+    public var smtpProxyProtocol: ProxyProtocolSetting = .off
+    /// Seconds between checks of `smtpTLSCert`/`smtpTLSKey` for a rotated pair.
+    public var smtpTLSReloadInterval: Double = 5
 
     // MARK: HTTP API
 
@@ -66,6 +80,11 @@ public struct Settings: Sendable, Equatable {
     public var workerPollInterval: Double = 5
     /// Seconds a claimed delivery stays locked to this instance.
     public var workerLease: Double = 300
+    /// Add the whole message as `message.raw_base64` to webhook payloads.
+    public var webhookIncludeRaw: Bool = false
+    /// Attachment bytes inlined (base64) into one payload at most; later attachments are listed without content.
+    /// The default keeps payloads under n8n's 16 MB body limit.
+    public var webhookMaxInlineAttachmentBytes: Int = 10 * 1024 * 1024
 
     // MARK: Auth and identity
 
@@ -118,6 +137,12 @@ public struct Settings: Sendable, Equatable {
         let name = String(decoding: bytes, as: UTF8.self)
         return name.isEmpty ? "localhost" : name
     }
+}
+
+/// `smtp_proxy_protocol`: whether SMTP connections start with a PROXY protocol header (HAProxy), and which version.
+/// A listener that expects one refuses connections without a valid header.
+public enum ProxyProtocolSetting: String, Sendable, Equatable, CaseIterable {
+    case off, v1, v2, any
 }
 
 /// The database family behind a `database_url`.

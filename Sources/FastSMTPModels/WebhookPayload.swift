@@ -1,7 +1,8 @@
 /// The JSON body FastSMTP POSTs to a webhook for each accepted message and recipient.
 ///
-/// Field names are snake_case for n8n. This is the provisional shape (version "0"): envelope, subject, raw headers
-/// and the raw message in base64. Payload v1 (decoded text/html/attachments, auth results) extends it.
+/// Field names are snake_case for n8n. Version "1", documented in docs/webhook-payload.md and as the `WebhookPayload`
+/// schema of openapi.yaml. Stored per delivery without attachment contents and raw bytes (the message is stored once);
+/// the worker fills those in from the stored message when it sends.
 public struct WebhookPayload: Codable, Sendable, Hashable {
     public var version: String
     public var event: String
@@ -10,7 +11,7 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
     public var tags: [String]
     public var rule: String?
 
-    public init(version: String = "0", event: String = "email.received", message: Message, recipient: Recipient,
+    public init(version: String = "1", event: String = "email.received", message: Message, recipient: Recipient,
                 tags: [String] = [], rule: String? = nil) {
         self.version = version
         self.event = event
@@ -23,39 +24,111 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
     public struct Message: Codable, Sendable, Hashable {
         /// FastSMTP's id of the stored message (also in the "queued as" reply).
         public var id: String
-        /// The Message-ID header.
+        /// The Message-ID header (or one FastSMTP made up).
         public var messageID: String
         /// RFC 3339 time of acceptance.
         public var receivedAt: String
         public var size: Int
         public var envelope: Envelope
+        public var from: Address?
+        public var to: [Address]
+        public var cc: [Address]
+        public var replyTo: [Address]
+        /// Decoded (RFC 2047).
         public var subject: String?
+        /// The Date header as sent.
+        public var date: String?
+        public var inReplyTo: String?
+        public var references: [String]
+        /// Every header field, unfolded, values as sent.
         public var headers: [Header]
+        /// The first text/plain body that is not an attachment, decoded to UTF-8.
+        public var text: String?
+        /// The first text/html body that is not an attachment, decoded to UTF-8.
+        public var html: String?
+        public var attachments: [Attachment]
         /// DKIM and SPF verdicts (absent when neither was checked).
         public var auth: Auth?
         /// The Authentication-Results value FastSMTP computed (RFC 8601).
         public var authenticationResults: String?
-        /// The whole message, base64. Not stored per delivery: filled in from the stored message when sent.
+        /// What the MIME parser found malformed (best-effort results despite them).
+        public var defects: [String]
+        /// The whole message, base64, when FASTSMTP_WEBHOOK_INCLUDE_RAW is on. Never stored per delivery.
         public var rawBase64: String?
 
         public init(id: String, messageID: String, receivedAt: String, size: Int, envelope: Envelope,
-                    subject: String?, headers: [Header], auth: Auth? = nil, authenticationResults: String? = nil,
+                    from: Address? = nil, to: [Address] = [], cc: [Address] = [], replyTo: [Address] = [],
+                    subject: String?, date: String? = nil, inReplyTo: String? = nil, references: [String] = [],
+                    headers: [Header], text: String? = nil, html: String? = nil, attachments: [Attachment] = [],
+                    auth: Auth? = nil, authenticationResults: String? = nil, defects: [String] = [],
                     rawBase64: String? = nil) {
-            self.auth = auth
-            self.authenticationResults = authenticationResults
             self.id = id
             self.messageID = messageID
             self.receivedAt = receivedAt
             self.size = size
             self.envelope = envelope
+            self.from = from
+            self.to = to
+            self.cc = cc
+            self.replyTo = replyTo
             self.subject = subject
+            self.date = date
+            self.inReplyTo = inReplyTo
+            self.references = references
             self.headers = headers
+            self.text = text
+            self.html = html
+            self.attachments = attachments
+            self.auth = auth
+            self.authenticationResults = authenticationResults
+            self.defects = defects
             self.rawBase64 = rawBase64
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, messageID = "message_id", receivedAt = "received_at", size, envelope, subject, headers, auth,
-                 authenticationResults = "authentication_results", rawBase64 = "raw_base64"
+            case id, messageID = "message_id", receivedAt = "received_at", size, envelope, from, to, cc,
+                 replyTo = "reply_to", subject, date, inReplyTo = "in_reply_to", references, headers, text, html,
+                 attachments, auth, authenticationResults = "authentication_results", defects,
+                 rawBase64 = "raw_base64"
+        }
+    }
+
+    public struct Address: Codable, Sendable, Hashable {
+        public var address: String
+        public var name: String?
+        public init(address: String, name: String?) {
+            self.address = address
+            self.name = name
+        }
+    }
+
+    /// An attachment; `content_base64` is absent when `content_omitted` (over the inline cap).
+    public struct Attachment: Codable, Sendable, Hashable {
+        public var filename: String?
+        public var contentType: String
+        public var size: Int
+        public var contentID: String?
+        public var disposition: String
+        /// Hex SHA-256 of the decoded content.
+        public var sha256: String
+        public var contentBase64: String?
+        public var contentOmitted: Bool
+
+        public init(filename: String?, contentType: String, size: Int, contentID: String?, disposition: String,
+                    sha256: String, contentBase64: String? = nil, contentOmitted: Bool) {
+            self.filename = filename
+            self.contentType = contentType
+            self.size = size
+            self.contentID = contentID
+            self.disposition = disposition
+            self.sha256 = sha256
+            self.contentBase64 = contentBase64
+            self.contentOmitted = contentOmitted
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case filename, contentType = "content_type", size, contentID = "content_id", disposition, sha256,
+                 contentBase64 = "content_base64", contentOmitted = "content_omitted"
         }
     }
 

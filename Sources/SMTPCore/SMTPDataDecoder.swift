@@ -7,8 +7,12 @@
 /// a line (the CRLF of the DATA command precedes it), so content that starts with
 /// `.<CRLF>` is an empty message.
 ///
-/// Only CRLF ends a line: a bare CR or LF is ordinary content, so `<LF>.<LF>`,
-/// `<CR>.<CR>` and `<CRLF>.<LF>` never end the data (the "SMTP smuggling" ambiguity).
+/// Only CRLF ends a line, so `<LF>.<LF>`, `<CR>.<CR>`, `<CRLF>.<LF>` and every other mixture
+/// never end the data (the "SMTP smuggling" ambiguity). A bare CR or LF is moreover refused:
+/// RFC 5321 section 2.3.8 says they "MUST NOT" be sent except as CRLF, and a message that
+/// carries one could be split differently by a later hop. The decoder keeps reading up to the
+/// real `CRLF.CRLF` and reports ``SMTPDataError/bareLineEnding``, so the whole content, any
+/// "second message" inside it included, is discarded and the session stays in sync.
 ///
 /// RFC 5321 section 4.5.2 (transparency): "If the first character is a period and there
 /// are other characters on the line, the first character is deleted."
@@ -55,13 +59,17 @@ struct SMTPDataDecoder: Sendable {
             while index < input.endIndex {
                 switch phase {
                 case .inLine:
-                    // Fast path: everything up to the next CR is content.
+                    // Fast path: everything up to the next CR or LF is content.
                     var runEnd = index
-                    while runEnd < input.endIndex, input[runEnd] != ASCII.cr { runEnd += 1 }
+                    while runEnd < input.endIndex, input[runEnd] != ASCII.cr, input[runEnd] != ASCII.lf { runEnd += 1 }
                     if runEnd > index { appendContent(UnsafeBufferPointer(rebasing: input[index..<runEnd])) }
                     index = runEnd
                     if index < input.endIndex {
-                        phase = .sawCR
+                        if input[index] == ASCII.lf {
+                            refuseBareLineEnding()  // a bare LF: content, never a line end
+                        } else {
+                            phase = .sawCR
+                        }
                         index += 1
                     }
                 case .lineStart:
@@ -89,7 +97,7 @@ struct SMTPDataDecoder: Sendable {
                         phase = .lineStart
                         index += 1
                     } else {
-                        appendContent(CollectionOfOne(ASCII.cr))  // a bare CR is content
+                        refuseBareLineEnding()  // a bare CR: content, never a line end
                         phase = .inLine
                     }
                 }
@@ -120,6 +128,11 @@ struct SMTPDataDecoder: Sendable {
         } else {
             message.append(contentsOf: ASCII.crlf)
         }
+    }
+
+    /// A bare CR or LF: the first reason found wins, as for the limits.
+    private mutating func refuseBareLineEnding() {
+        if rejection == nil { reject(.bareLineEnding) }
     }
 
     private mutating func reject(_ reason: SMTPDataError) {

@@ -7,4 +7,8 @@ public enum SMTPDataError: Sendable, Hashable, Error {
     /// A text line exceeded ``SMTPDefaults/maxTextLineLength`` octets including CRLF
     /// (RFC 5321 section 4.5.3.1.6); the session replies `500 5.6.0`.
     case lineTooLong
+    /// The content held a CR or LF that was not part of a CRLF pair (RFC 5321 section 2.3.8);
+    /// the session replies `554 5.6.0`. Such content is refused rather than normalised, so no
+    /// later hop can read a second message out of it (SMTP smuggling).
+    case bareLineEnding
 }

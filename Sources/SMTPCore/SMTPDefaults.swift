@@ -33,6 +33,44 @@ public enum SMTPDefaults {
     /// RFC 5321 section 4.5.3.2.7: the server timeout "SHOULD be at least 5 minutes".
     public static let idleTimeoutSeconds = 300
 
+    /// Seconds a client may take to send one complete command line, counted from the moment
+    /// the server is ready for it (after its previous reply). Bounds a client that dribbles a
+    /// command byte by byte (slowloris) although it is never idle for the idle timeout.
+    ///
+    /// RFC 5321 section 4.5.3.2.7: the server timeout "SHOULD be at least 5 minutes".
+    public static let commandTimeoutSeconds = 300
+
+    /// Seconds a client may take to send the DATA content, from the 354 reply to the final
+    /// dot, before the transfer-rate allowance (``minDataRateBytesPerSecond``) is added.
+    ///
+    /// RFC 5321 section 4.5.3.2.6 gives the client 10 minutes for the reply to the final
+    /// dot; the server grants the same for the content itself.
+    public static let dataTimeoutSeconds = 600
+
+    /// The slowest DATA transfer that is still allowed to run past ``dataTimeoutSeconds``:
+    /// every this many octets received extends the DATA deadline by one second (as Apache's
+    /// `mod_reqtimeout` `MinRate`). A 25 MB message therefore may take 10 minutes plus about
+    /// 7 hours at 1 KiB/s; a client trickling a few bytes a minute is cut after 10 minutes.
+    /// 0 makes ``dataTimeoutSeconds`` an absolute limit.
+    public static let minDataRateBytesPerSecond = 1024
+
+    /// Most connections one listener process serves at a time; the next one gets
+    /// `421 4.7.0` and is closed (RFC 5321 section 3.8 allows 421 at any time).
+    public static let maxConnections = 1000
+
+    /// Most connections from one client IP address at a time (after the PROXY header, the
+    /// real sender's address); the next one gets `421 4.7.0`.
+    public static let maxConnectionsPerIP = 20
+
+    /// Seconds between checks whether the TLS certificate or key file changed on disk
+    /// (Kubernetes secrets are rotated in place); checked when a TLS connection starts.
+    public static let tlsReloadIntervalSeconds = 5
+
+    /// Longest PROXY protocol header accepted, in octets: a version 1 line is at most 107
+    /// octets (HAProxy's proxy-protocol.txt section 2.1); a version 2 header is 16 octets plus
+    /// addresses and TLVs, which a load balancer keeps small.
+    public static let maxProxyHeaderLength = 4096
+
     /// Maximum length of a reverse-path or forward-path in octets, including the angle
     /// brackets. RFC 5321 section 4.5.3.1.3.
     public static let maxPathLength = 256

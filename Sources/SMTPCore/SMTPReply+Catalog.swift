@@ -53,6 +53,9 @@ extension SMTPReply {
     static func badSequence(_ text: String) -> SMTPReply { SMTPReply(503, "5.5.1", text) }
     /// 554 5.5.1: DATA after MAIL when every RCPT was refused (RFC 5321 section 3.3).
     static let noValidRecipients = SMTPReply(554, "5.5.1", "No valid recipients")
+    /// 530 5.7.0 (RFC 3207 section 4): the listener requires TLS and the client has not
+    /// started it yet.
+    static let tlsRequired = SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first")
     /// 502 5.5.1: STARTTLS is not offered on this listener.
     static let startTLSNotAvailable = SMTPReply(502, "5.5.1", "STARTTLS not available")
     /// 555 5.5.4: MAIL/RCPT parameters not recognized or not implemented
@@ -73,6 +76,10 @@ extension SMTPReply {
     /// code follows RFC 5321 section 4.5.3.1.10 ("500 Line too long"); the enhanced code is
     /// RFC 3463 X.6.0 (other media error), because the fault is in the message content.
     static let textLineTooLong = SMTPReply(500, "5.6.0", "Line too long in message content")
+    /// 554 5.6.0: the DATA content held a bare CR or LF (RFC 5321 section 2.3.8). 554 is the
+    /// "transaction failed" reply to the end of data (section 4.3.2); X.6.0 is a media error.
+    static let bareLineEnding = SMTPReply(
+        554, "5.6.0", "Message refused: bare CR or LF in content; lines must end with CRLF")
     /// 452 4.5.3 (RFC 5321 section 4.5.3.1.10, RFC 3463 X.5.3).
     static let tooManyRecipients = SMTPReply(452, "4.5.3", "Too many recipients")
     /// 553 5.6.7: a non-ASCII address without SMTPUTF8 (RFC 6531 section 3.5).

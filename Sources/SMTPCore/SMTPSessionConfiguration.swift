@@ -14,18 +14,24 @@ public struct SMTPSessionConfiguration: Sendable {
     public var maxErrors: Int
     /// Whether to advertise and accept STARTTLS (RFC 3207).
     public var startTLSAvailable: Bool
+    /// Whether mail may only be sent over TLS (`smtp_require_starttls`): until TLS is active,
+    /// MAIL, RCPT, DATA and VRFY get `530 5.7.0 Must issue a STARTTLS command first`
+    /// (RFC 3207 section 4). NOOP, EHLO, HELO, RSET, HELP, STARTTLS and QUIT stay allowed.
+    public var requireTLS: Bool
 
     public init(
         hostname: String,
         maxMessageSize: Int = SMTPDefaults.maxMessageSize,
         maxRecipients: Int = SMTPDefaults.maxRecipients,
         maxErrors: Int = SMTPDefaults.maxErrors,
-        startTLSAvailable: Bool = false
+        startTLSAvailable: Bool = false,
+        requireTLS: Bool = false
     ) {
         self.hostname = hostname
         self.maxMessageSize = maxMessageSize
         self.maxRecipients = maxRecipients
         self.maxErrors = maxErrors
         self.startTLSAvailable = startTLSAvailable
+        self.requireTLS = requireTLS
     }
 }

@@ -8,6 +8,14 @@ extension SMTPSessionStateMachine {
         if isShutdownPending, !isInTransaction, command != .quit {
             return close(.shuttingDown(configuration.hostname))
         }
+        if configuration.requireTLS, !isTLSActive {
+            switch command {
+            case .mailFrom, .rcptTo, .data, .vrfy:
+                return errorReply(.tlsRequired)  // RFC 3207 section 4
+            case .helo, .ehlo, .rset, .noop, .quit, .help, .starttls:
+                break
+            }
+        }
         switch command {
         case .helo(let name), .ehlo(let name):
             // RFC 5321 section 4.1.4: EHLO/HELO in the middle of a transaction resets it.

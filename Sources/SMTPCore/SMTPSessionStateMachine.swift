@@ -70,8 +70,14 @@ public struct SMTPSessionStateMachine: Sendable {
     /// Set once STARTTLS was accepted; STARTTLS is then no longer advertised or accepted.
     public internal(set) var isTLSActive = false
 
-    public init(configuration: SMTPSessionConfiguration) {
+    /// - Parameters:
+    ///   - configuration: the session's limits and extensions.
+    ///   - tlsActive: `true` when the connection is encrypted from the start (implicit TLS,
+    ///     RFC 8314): STARTTLS is then neither advertised nor accepted, and
+    ///     ``SMTPSessionConfiguration/requireTLS`` is satisfied.
+    public init(configuration: SMTPSessionConfiguration, tlsActive: Bool = false) {
         self.configuration = configuration
+        self.isTLSActive = tlsActive
     }
 
     /// `true` from an accepted MAIL until the transaction ends (delivery finished, DATA
@@ -171,7 +177,8 @@ public struct SMTPSessionStateMachine: Sendable {
     }
 
     /// The framer refused the DATA content. `.tooLarge`: `552 5.3.4`; `.lineTooLong`:
-    /// `500 5.6.0`. Both count as errors; the transaction is reset either way.
+    /// `500 5.6.0`; `.bareLineEnding`: `554 5.6.0`. All count as errors; the transaction is
+    /// reset either way.
     public mutating func dataRejected(_ reason: SMTPDataError) -> Action {
         switch state {
         case .receivingData(let transaction):
@@ -179,6 +186,7 @@ public struct SMTPSessionStateMachine: Sendable {
             switch reason {
             case .tooLarge: return errorReply(.messageTooLarge)
             case .lineTooLong: return errorReply(.textLineTooLong)
+            case .bareLineEnding: return errorReply(.bareLineEnding)
             }
         case .closed(let reply):
             return .replyAndClose(reply)

@@ -50,9 +50,21 @@ final class ConnectionControl: Sendable {
     }
 }
 
-/// The open connections of one server.
+/// The open connections of one server, and their admission against the connection limits.
 final class ConnectionRegistry: Sendable {
-    private let state = NIOLockedValueBox<(controls: [ObjectIdentifier: ConnectionControl], shuttingDown: Bool)>(([:], false))
+    private struct State {
+        var controls: [ObjectIdentifier: ConnectionControl] = [:]
+        var shuttingDown = false
+        var limiter: ConnectionLimiter
+    }
+
+    private let state: NIOLockedValueBox<State>
+
+    init(limits: SMTPConnectionLimits = SMTPConnectionLimits()) {
+        state = NIOLockedValueBox(State(limiter: ConnectionLimiter(
+            maxConnections: limits.maxConnections, maxConnectionsPerIP: limits.maxConnectionsPerIP
+        )))
+    }
 
     var count: Int { state.withLockedValue { $0.controls.count } }
 
@@ -66,6 +78,15 @@ final class ConnectionRegistry: Sendable {
 
     func remove(_ control: ConnectionControl) {
         _ = state.withLockedValue { $0.controls.removeValue(forKey: ObjectIdentifier(control)) }
+    }
+
+    /// Counts a connection from `clientIP` against the limits; an admitted one must be ``release(_:)``d.
+    func admit(_ clientIP: String) -> ConnectionLimiter.Decision {
+        state.withLockedValue { $0.limiter.admit(clientIP) }
+    }
+
+    func release(_ clientIP: String) {
+        state.withLockedValue { $0.limiter.release(clientIP) }
     }
 
     func beginShutdown() {

@@ -3,49 +3,73 @@ import NIOCore
 import SMTPCore
 
 /// One client connection: feeds bytes through the framer into the session state machine and carries out its
-/// actions (write replies, look up recipients, store messages). All protocol decisions are the state machine's.
+/// actions (write replies, look up recipients, store messages, start TLS). All protocol decisions are the state
+/// machine's; this type only moves bytes and events.
+///
+/// Before the session starts it reads the PROXY header (when the listener expects one) and asks the registry to
+/// admit the client's address against the connection limits.
 struct SMTPConnection {
-    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
-    let control: ConnectionControl
-    let configuration: SMTPSessionConfiguration
-    let delegate: any SMTPTransactionDelegate
-    let logger: Logger
-    let info: SMTPConnectionInfo
+    /// What the connection needs from its server.
+    struct Environment: Sendable {
+        var session: SMTPSessionConfiguration
+        var proxyProtocol: ProxyProtocolMode
+        var registry: ConnectionRegistry
+        var certificates: TLSCertificateStore?
+        var delegate: any SMTPTransactionDelegate
+    }
 
-    init(channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, configuration: SMTPSessionConfiguration,
-         delegate: any SMTPTransactionDelegate, logger: Logger) {
+    let channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>
+    let control: ConnectionControl
+    let environment: Environment
+    let implicitTLS: Bool
+    let logger: Logger
+    let id: String
+
+    init(channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>, implicitTLS: Bool, environment: Environment, logger: Logger) {
         self.channel = channel
         self.control = ConnectionControl(channel: channel.channel)
-        self.configuration = configuration
-        self.delegate = delegate
-        let info = SMTPConnectionInfo(
-            id: String(UInt64.random(in: 0...UInt64.max), radix: 36),
-            clientIP: channel.channel.remoteAddress?.ipAddress ?? "",
-            tls: false
-        )
-        self.info = info
+        self.environment = environment
+        self.implicitTLS = implicitTLS
+        self.id = String(UInt64.random(in: 0...UInt64.max), radix: 36)
         var logger = logger
-        logger[metadataKey: "smtp.session.id"] = "\(info.id)"
-        logger[metadataKey: "smtp.client.ip"] = "\(info.clientIP)"
+        logger[metadataKey: "smtp.session.id"] = "\(id)"
         self.logger = logger
     }
 
     func run() async {
-        logger.debug("SMTP connection opened")
+        var logger = logger
+        var info = SMTPConnectionInfo(id: id, clientIP: channel.channel.remoteAddress?.ipAddress ?? "", tls: implicitTLS)
         do {
             try await channel.executeThenClose { inbound, outbound in
+                var events = inbound.makeAsyncIterator()
+                if environment.proxyProtocol != .off {
+                    // The PROXY handler sends the header before any byte, or closes the connection.
+                    guard case .proxyHeader(let header)? = try await events.next() else { return }
+                    logger[metadataKey: "smtp.proxy.peer"] = "\(info.clientIP)"
+                    if let source = header.source { info.clientIP = source.ip }
+                }
+                logger[metadataKey: "smtp.client.ip"] = "\(info.clientIP)"
+                logger.debug("SMTP connection opened", metadata: ["smtp.tls": "\(info.tls)"])
+
+                let admission = environment.registry.admit(info.clientIP)
+                guard admission == .admitted else {
+                    logger.warning("SMTP connection refused: limit reached", metadata: ["smtp.limit": "\(admission)"])
+                    let reply = SMTPReply(421, "4.7.0", "\(environment.session.hostname) Too many connections, try again later")
+                    if control.markClosing() { try await outbound.write(ByteBuffer(bytes: reply.encoded)) }
+                    return
+                }
+                defer { environment.registry.release(info.clientIP) }
+
                 var session = Session(
-                    machine: SMTPSessionStateMachine(configuration: configuration),
-                    framer: SMTPInputFramer(maxMessageSize: configuration.maxMessageSize),
-                    outbound: outbound
+                    machine: SMTPSessionStateMachine(configuration: environment.session, tlsActive: implicitTLS),
+                    framer: SMTPInputFramer(maxMessageSize: environment.session.maxMessageSize),
+                    outbound: outbound,
+                    info: info
                 )
                 try await perform(session.machine.connected(), in: &session)
                 try await session.flush()
-                if session.closed { return }
-                for try await buffer in inbound {
-                    session.framer.append(buffer.readableBytesView)
-                    try await process(&session)
-                    if session.closed { return }
+                while !session.closed, let event = try await events.next() {
+                    try await receive(event, in: &session, logger: logger)
                 }
             }
         } catch {
@@ -59,8 +83,12 @@ struct SMTPConnection {
         var machine: SMTPSessionStateMachine
         var framer: SMTPInputFramer
         let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+        var info: SMTPConnectionInfo
         var pending: [UInt8] = []
         var closed = false
+        /// STARTTLS was answered and the handshake has not completed: every byte read now was sent in plaintext
+        /// after STARTTLS and is discarded (RFC 3207 section 4.2, the command-injection class of bugs).
+        var awaitingHandshake = false
 
         /// Writes the replies gathered so far in one packet (RFC 2920 lets pipelined replies be batched).
         mutating func flush() async throws {
@@ -71,8 +99,27 @@ struct SMTPConnection {
         }
     }
 
+    private func receive(_ event: SMTPInbound, in session: inout Session, logger: Logger) async throws {
+        switch event {
+        case .bytes(let buffer):
+            if session.awaitingHandshake {
+                logger.warning("discarded plaintext sent after STARTTLS", metadata: ["smtp.discarded.bytes": "\(buffer.readableBytes)"])
+                return
+            }
+            session.framer.append(buffer.readableBytesView)
+            try await process(&session)
+        case .tlsEstablished(let version):
+            session.awaitingHandshake = false
+            session.info.tls = true
+            logger.debug("TLS established", metadata: ["smtp.tls.version": "\(version ?? "?")"])
+        case .proxyHeader:
+            break  // only the first event may be a header; the handler removed itself after it
+        }
+    }
+
     /// Handles every complete command or message buffered so far, in order.
     private func process(_ session: inout Session) async throws {
+        var handledAny = false
         while !session.closed {
             let action: SMTPSessionStateMachine.Action
             if session.machine.isReceivingData {
@@ -88,6 +135,7 @@ struct SMTPConnection {
                 case .lineTooLong: action = session.machine.commandLineTooLong()
                 }
             }
+            handledAny = true
             try await perform(action, in: &session)
             control.update(inTransaction: session.machine.isInTransaction)
             if control.shutdownRequested, !session.closed, let final = session.machine.shutdownRequested() {
@@ -95,6 +143,10 @@ struct SMTPConnection {
             }
         }
         try await session.flush()
+        // The client's clock restarts once it has been answered: for its next command, or for the DATA content.
+        if handledAny, !session.closed {
+            report(session.machine.isReceivingData ? .data : .command)
+        }
     }
 
     /// Carries out one action and those that follow from it.
@@ -112,17 +164,23 @@ struct SMTPConnection {
                     try await session.flush()
                 }
             case .checkRecipient(let address, let envelope):
-                let result = await delegate.checkRecipient(address, envelope: envelope, connection: info)
+                report(.serverBusy)
+                let result = await environment.delegate.checkRecipient(address, envelope: envelope, connection: session.info)
                 next = session.machine.recipientChecked(result)
             case .deliver(let envelope, let message):
                 // Acknowledge nothing before the message is durable; let the client see earlier replies meanwhile.
                 try await session.flush()
-                let result = await delegate.deliver(envelope, message: message, connection: info)
+                report(.serverBusy)
+                let result = await environment.delegate.deliver(envelope, message: message, connection: session.info)
                 next = session.machine.deliveryFinished(result)
-            case .startTLS:
-                // Not offered until TLS is configured (a later issue); the state machine never asks for it then.
-                session.pending.append(contentsOf: SMTPReply(454, "4.7.0", "TLS not available").encoded)
+            case .startTLS(let reply):
+                try await startTLS(reply, in: &session)
             }
         }
+    }
+
+    /// Tells the timeout handler what the connection waits for now.
+    private func report(_ phase: SMTPReadDeadline.Phase) {
+        channel.channel.triggerUserOutboundEvent(phase, promise: nil)
     }
 }

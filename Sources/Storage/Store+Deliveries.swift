@@ -8,6 +8,8 @@ public struct ClaimedDelivery: Sendable {
     public var payloadJSON: Data
     /// The recipient's current extra headers (empty when the recipient is gone).
     public var webhookHeaders: [String: String]
+    /// The recipient's signing secret (`whsec_…`); nil when the recipient is gone.
+    public var signingSecret: String?
 }
 
 /// What a worker learned from one attempt.
@@ -47,7 +49,8 @@ extension Store {
             var claimed: [ClaimedDelivery] = []
             for id in ids {
                 guard let row = try await sql.raw("""
-                    SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, r.webhook_headers AS recipient_headers
+                    SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, r.webhook_headers AS recipient_headers,
+                           r.signing_secret AS recipient_secret
                     FROM delivery_log d LEFT JOIN recipients r ON r.id = d.recipient_id
                     WHERE d.id = \(bind: id)
                     """).first()
@@ -55,7 +58,9 @@ extension Store {
                 let record = try row.decode(model: DeliveryRecord.self)
                 let payload = try row.decode(column: "payload_text", as: String.self)
                 let headers = try row.decode(column: "recipient_headers", as: [String: String]?.self) ?? [:]
-                claimed.append(ClaimedDelivery(record: record, payloadJSON: Data(payload.utf8), webhookHeaders: headers))
+                let secret = try row.decode(column: "recipient_secret", as: String?.self)
+                claimed.append(ClaimedDelivery(record: record, payloadJSON: Data(payload.utf8), webhookHeaders: headers,
+                                               signingSecret: secret))
             }
             return claimed
         }

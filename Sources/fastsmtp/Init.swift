@@ -3,6 +3,7 @@ import ArgumentParser
 import FastSMTPApp
 import FastSMTPModels
 import Foundation
+import SMTPServer
 import Storage
 
 /// `fastsmtp init`: database, schema, first superuser and key, first domain — asked for interactively on a terminal,
@@ -20,6 +21,11 @@ struct Init: AsyncParsableCommand {
     @Option(help: "A first domain to receive mail for (the superuser becomes its owner).") var domain: String?
     @Flag(name: [.customShort("y"), .long], help: "Do not ask; use flags and defaults.") var yes = false
     @Option(help: "The .env file to update.") var envFile = ".env"
+    @Option(
+        name: .customLong("self-signed-cert"),
+        help: "Write a self-signed TLS certificate (cert.pem) and key (key.pem) for testing into this directory and save FASTSMTP_SMTP_TLS_CERT/KEY to the .env file."
+    )
+    var selfSignedCertDirectory: String?
 
     func run() async throws {
         let env = try Environment.load()
@@ -41,6 +47,9 @@ struct Init: AsyncParsableCommand {
         if url != env.settings.databaseURL {
             try DotEnvFile.set("FASTSMTP_DATABASE_URL", to: url, in: envFile)
             print("Saved FASTSMTP_DATABASE_URL to \(envFile)")
+        }
+        if let selfSignedCertDirectory {
+            try writeSelfSignedCertificate(into: selfSignedCertDirectory, hostname: env.settings.smtpHostname)
         }
         let username = ask("First superuser", superuser ?? "admin") ?? "admin"
         let domainName = ask("First domain (empty for none)", domain)
@@ -83,6 +92,35 @@ struct Init: AsyncParsableCommand {
             throw fail("\(error)")
         }
         print("Done. Start the server with: fastsmtp serve")
+    }
+}
+
+extension Init {
+    /// Writes cert.pem and key.pem (mode 0600) into `directory` unless both exist, then points .env at them.
+    func writeSelfSignedCertificate(into directory: String, hostname: String) throws {
+        let base = URL(fileURLWithPath: directory).standardizedFileURL
+        let certificate = base.appendingPathComponent("cert.pem").path
+        let key = base.appendingPathComponent("key.pem").path
+        let files = FileManager.default
+        if files.fileExists(atPath: certificate), files.fileExists(atPath: key) {
+            print("TLS certificate \(certificate) exists; kept.")
+        } else {
+            do {
+                try files.createDirectory(at: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                let pair = try SelfSignedCertificate.make(hostname: hostname)
+                guard files.createFile(atPath: key, contents: Data(pair.privateKeyPEM.utf8), attributes: [.posixPermissions: 0o600]),
+                      files.createFile(atPath: certificate, contents: Data(pair.certificatePEM.utf8), attributes: [.posixPermissions: 0o644])
+                else { throw fail("cannot write \(certificate) and \(key)") }
+            } catch let error as ExitCode {
+                throw error
+            } catch {
+                throw fail("self-signed certificate: \(error)")
+            }
+            print("Wrote a self-signed certificate for \(hostname) to \(certificate) (key: \(key)); for testing only.")
+        }
+        try DotEnvFile.set("FASTSMTP_SMTP_TLS_CERT", to: certificate, in: envFile)
+        try DotEnvFile.set("FASTSMTP_SMTP_TLS_KEY", to: key, in: envFile)
+        print("Saved FASTSMTP_SMTP_TLS_CERT and FASTSMTP_SMTP_TLS_KEY to \(envFile)")
     }
 }
 

@@ -21,6 +21,13 @@ struct SettingsLoadingTests {
             "FASTSMTP_SMTP_MAX_MESSAGE_SIZE": "1048576",
             "FASTSMTP_SMTP_MAX_RECIPIENTS": "7",
             "FASTSMTP_SMTP_IDLE_TIMEOUT": "12.5",
+            "FASTSMTP_SMTP_COMMAND_TIMEOUT": "30",
+            "FASTSMTP_SMTP_DATA_TIMEOUT": "90",
+            "FASTSMTP_SMTP_MIN_DATA_RATE": "0",
+            "FASTSMTP_SMTP_MAX_CONNECTIONS": "10",
+            "FASTSMTP_SMTP_MAX_CONNECTIONS_PER_IP": "2",
+            "FASTSMTP_SMTP_PROXY_PROTOCOL": "any",
+            "FASTSMTP_SMTP_TLS_RELOAD_INTERVAL": "1",
             "FASTSMTP_API_HOST": "::1",
             "FASTSMTP_API_PORT": "0",
             "FASTSMTP_DATA_DIR": "/srv/fastsmtp",
@@ -34,6 +41,8 @@ struct SettingsLoadingTests {
             "FASTSMTP_WORKER_CONCURRENCY": "3",
             "FASTSMTP_WORKER_POLL_INTERVAL": "0.5",
             "FASTSMTP_WORKER_LEASE": "45",
+            "FASTSMTP_WEBHOOK_INCLUDE_RAW": "true",
+            "FASTSMTP_WEBHOOK_MAX_INLINE_ATTACHMENT_BYTES": "2048",
             "FASTSMTP_ROOT_API_KEY": "root-key-123",
             "FASTSMTP_API_KEY_HASH_ALGORITHM": "SHA512",
             "FASTSMTP_INSTANCE_ID": "node-a",
@@ -62,6 +71,13 @@ struct SettingsLoadingTests {
             #expect(s.smtpMaxMessageSize == 1_048_576)
             #expect(s.smtpMaxRecipients == 7)
             #expect(s.smtpIdleTimeout == 12.5)
+            #expect(s.smtpCommandTimeout == 30)
+            #expect(s.smtpDataTimeout == 90)
+            #expect(s.smtpMinDataRate == 0)
+            #expect(s.smtpMaxConnections == 10)
+            #expect(s.smtpMaxConnectionsPerIP == 2)
+            #expect(s.smtpProxyProtocol == .any)
+            #expect(s.smtpTLSReloadInterval == 1)
             #expect(s.apiHost == "::1")
             #expect(s.apiPort == 0)
             #expect(s.dataDir == "/srv/fastsmtp")
@@ -80,6 +96,8 @@ struct SettingsLoadingTests {
             #expect(s.apiKeyHashAlgorithm == "sha512")
             #expect(s.instanceID == "node-a")
             #expect(s.logLevel == .debug)
+            #expect(s.webhookIncludeRaw)
+            #expect(s.webhookMaxInlineAttachmentBytes == 2048)
 
             // Coverage guard: the environment names exactly the listed settings, and every
             // listed setting changed from its default.

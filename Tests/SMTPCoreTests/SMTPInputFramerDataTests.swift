@@ -63,25 +63,29 @@ struct SMTPInputFramerDataTests {
         #expect(framer.nextData() == .message(bytes("abc\r\n")))
     }
 
-    static let notTerminators: [(String, String)] = [
-        ("a\n.\nb\r\n", "a\n.\nb\r\n"),
-        ("a\r.\rb\r\n", "a\r.\rb\r\n"),
-        ("a\r\n.\nb\r\n", "a\r\n\nb\r\n"),  // the line is ".<LF>b": stuffed dot removed
-        ("a\r\n.\rb\r\n", "a\r\n\rb\r\n"),
-        ("a\r\n.\r\rb\r\n", "a\r\n\r\rb\r\n"),
-        ("a\n.\r\nb\r\n", "a\n.\r\nb\r\n"),  // a bare LF does not start a line
-        ("a\r\n.\n.\r\nb\r\n", "a\r\n\n.\r\nb\r\n"),
-        ("\n.\n\r\n", "\n.\n\r\n"),
-        ("\r.\r\n", "\r.\r\n"),
+    /// Sequences that end DATA for some other implementation (the "SMTP smuggling" variants), inside content.
+    /// None ends the data here; each holds a bare CR or LF, so the whole content is refused.
+    static let notTerminators: [String] = [
+        "a\n.\nb\r\n",
+        "a\r.\rb\r\n",
+        "a\r\n.\nb\r\n",
+        "a\r\n.\rb\r\n",
+        "a\r\n.\r\rb\r\n",
+        "a\n.\r\nb\r\n",
+        "a\r\n.\n.\r\nb\r\n",
+        "\n.\n\r\n",
+        "\r.\r\n",
+        "a\r.\nb\r\n",
+        "a\n.\rb\r\n",
     ]
 
     @Test(arguments: notTerminators)
-    func onlyCRLFDotCRLFEndsData(content: String, expected: String) {
+    func onlyCRLFDotCRLFEndsData(content: String) {
         let prefix = bytes("DATA\r\n" + content)
         #expect(frame([prefix]) == [.line("DATA")], "ended early")
         let result = frameEveryWay(prefix + bytes(".\r\nNOOP\r\n"))
         #expect(result.agree)
-        #expect(result.whole == [.line("DATA"), .message(bytes(expected)), .line("NOOP")])
+        #expect(result.whole == [.line("DATA"), .rejected(.bareLineEnding), .line("NOOP")])
     }
 
     // MARK: Limits
@@ -126,11 +130,13 @@ struct SMTPInputFramerDataTests {
         #expect(frame([bytes("DATA\r\n.\(line998).\r\n.\r\n")]) == [.line("DATA"), .rejected(.lineTooLong)])
     }
 
-    @Test func bareCRAndLFCountTowardTheLineLength() {
+    @Test func bareLineEndingIsReportedUnlessALimitWasReachedFirst() {
         let framer = SMTPInputFramer(maxTextLineLength: 6)
-        // 6 octets including CRLF leave 4 for content, bare CR and LF included.
-        #expect(frame([bytes("DATA\r\na\rb\n\r\n.\r\n")], framer) == [.line("DATA"), .message(bytes("a\rb\n\r\n"))])
-        #expect(frame([bytes("DATA\r\na\rb\nc\r\n.\r\n")], framer) == [.line("DATA"), .rejected(.lineTooLong)])
+        #expect(frame([bytes("DATA\r\na\rb\n\r\n.\r\n")], framer) == [.line("DATA"), .rejected(.bareLineEnding)])
+        #expect(frame([bytes("DATA\r\nabcde\rb\r\n.\r\n")], framer) == [.line("DATA"), .rejected(.lineTooLong)])
+        // The first message's refusal does not leak into the next one.
+        #expect(frame([bytes("DATA\r\nx\ny\r\n.\r\nDATA\r\nok\r\n.\r\n")], framer)
+                == [.line("DATA"), .rejected(.bareLineEnding), .line("DATA"), .message(bytes("ok\r\n"))])
     }
 
     @Test func firstLimitReachedDecidesTheReason() {
@@ -143,7 +149,8 @@ struct SMTPInputFramerDataTests {
     // MARK: Against a reference implementation
 
     /// Straightforward decoding: find "<CRLF>.<CRLF>" in CRLF + content, split the body at
-    /// CRLF, remove one leading dot per line, apply the limits octet by octet.
+    /// CRLF, remove one leading dot per line, apply the limits octet by octet; a CR or LF left
+    /// inside a line is bare and refuses the message unless a limit was crossed before it.
     static func reference(_ content: [UInt8], maxLine: Int, maxSize: Int) -> FramerEvent? {
         let stream: [UInt8] = [0x0D, 0x0A] + content
         let terminator: [UInt8] = [0x0D, 0x0A, 0x2E, 0x0D, 0x0A]
@@ -167,6 +174,7 @@ struct SMTPInputFramerDataTests {
         for var line in lines {
             if line.first == 0x2E { line.removeFirst() }
             for (position, byte) in line.enumerated() {
+                if byte == 0x0D || byte == 0x0A { return .rejected(.bareLineEnding) }
                 if position + 1 > maxLine - 2 { return .rejected(.lineTooLong) }
                 if message.count + 1 > maxSize { return .rejected(.tooLarge) }
                 message.append(byte)

@@ -105,3 +105,40 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data = Data(
         }
     }
 }
+
+/// Runs a program to completion; its exit status and both outputs. Output goes through temporary files, not pipes:
+/// a pipe's write end can leak into a process spawned concurrently by another test (a long-lived dnsmasq, say), and
+/// then the reader never sees end-of-file.
+func runProcessCapturing(_ executable: String, _ arguments: [String], directory: URL? = nil,
+                         environment: [String: String]? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("fastsmtp-proc-\(UUID().uuidString)")
+    let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: outURL)
+        try? FileManager.default.removeItem(at: errURL)
+    }
+    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        if let environment { process.environment = environment }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            continuation.resume(throwing: error)
+        }
+    }
+    try? out.close()
+    try? err.close()
+    let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
+    let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+    return (status, stdout, stderr)
+}
