@@ -3,12 +3,12 @@ import Foundation
 import Storage
 
 extension APIHandler {
-    /// Domain names: IDNA is not implemented here, so names must already be ASCII (A-labels, `xn--…`).
+    /// Domain names: IDNA to ASCII (`münchen.de` → `xn--mnchen-3ya.de`), lowercased, no trailing dot, LDH labels.
     static func validateDomainName(_ name: String) throws(APIProblem) -> String {
-        let normalized = Store.normalizeDomain(name)
-        guard normalized.unicodeScalars.allSatisfy(\.isASCII) else {
-            throw .invalid("domain_name", "use the ASCII (xn--) form of internationalised names")
+        guard let ascii = IDNA.toASCII(name.trimmingCharacters(in: .whitespaces)) else {
+            throw .invalid("domain_name", "cannot be converted to its ASCII (IDNA) form")
         }
+        let normalized = Store.normalizeDomain(ascii)
         let labels = normalized.split(separator: ".", omittingEmptySubsequences: false)
         guard normalized.count <= 253, labels.count >= 2, labels.allSatisfy({ label in
             (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")

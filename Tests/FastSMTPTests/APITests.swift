@@ -110,7 +110,9 @@ struct APITests {
             #expect(domain.json["domain_name"] as? String == "new.example.com")
             #expect(domain.json["verify_spf"] as? Bool == false)
             #expect(try await api.call(.POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": "new.example.com"]).status == 409)
-            for bad in ["nodot", "bad_label.test", "-x.test", "ünïcode.test", String(repeating: "a", count: 64) + ".test"] {
+            let idn = try await api.call(.POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": "Bücher.Example"])
+            #expect(idn.json["domain_name"] as? String == "xn--bcher-kva.example", "IDNA to ASCII, lowercased")
+            for bad in ["nodot", "bad_label.test", "-x.test", "bad space.test", String(repeating: "a", count: 64) + ".test"] {
                 #expect(try await api.call(.POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": bad]).status == 422, "\(bad)")
             }
             let listed = try await api.call(.GET, "/api/v1/domains", key: api.aliceKey)

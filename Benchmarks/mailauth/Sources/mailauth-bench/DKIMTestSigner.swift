@@ -1,0 +1,1 @@
+../../../../Tests/MailAuthTests/DKIM/DKIMTestSigner.swift
