@@ -45,6 +45,6 @@ let client = IPAddress("203.0.113.7")!
 let spf = await measure(seconds) { await evaluator.evaluate(clientIP: client, mailFrom: "x@bench.test", helo: "mx.bench.test").result == .pass }
 
 print("""
-DKIM verify, 100 KB message (\\(signed.count) bytes), RSA-2048, relaxed/relaxed, key cached: \\(Int(dkim.perSecond)) /s on one core\\(dkim.ok ? "" : "  (NOT passing!)")
-SPF evaluate, 3 includes, warm cache (in-memory zone): \\(Int(spf.perSecond)) /s on one core\\(spf.ok ? "" : "  (NOT passing!)")
+DKIM verify, 100 KB message (\(signed.count) bytes), RSA-2048, relaxed/relaxed, key cached: \(Int(dkim.perSecond)) /s on one core\(dkim.ok ? "" : "  (NOT passing!)")
+SPF evaluate, 3 includes, warm cache (in-memory zone): \(Int(spf.perSecond)) /s on one core\(spf.ok ? "" : "  (NOT passing!)")
 """)
