@@ -5,10 +5,20 @@
 set -uo pipefail
 binary=${1:-.build/debug/fastsmtp}
 work=$(mktemp -d /tmp/fastsmtp-dns.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-dnsmasq --no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 --port="$port" --pid-file="$work/pid" \
-    --txt-record=example.org,"v=spf1 ip4:192.0.2.1 -all" \
-    --txt-record=test._domainkey.example.net,"v=DKIM1; k=ed25519; p=yi50DjK5O9pqbFpNHklsv9lqaS0ArSYu02qp1S0DW1Y="
+# A port free for both UDP and TCP (dnsmasq listens on both); retried, since another process may take it meanwhile.
+free_port() {
+    python3 -c 'import socket
+u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1",0)); p=u.getsockname()[1]
+t=socket.socket(); t.bind(("127.0.0.1",p)); print(p); u.close(); t.close()'
+}
+for _ in 1 2 3 4 5; do
+    port=$(free_port) || continue
+    dnsmasq --no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.1 --port="$port" --pid-file="$work/pid" \
+        --txt-record=example.org,"v=spf1 ip4:192.0.2.1 -all" \
+        --txt-record=test._domainkey.example.net,"v=DKIM1; k=ed25519; p=yi50DjK5O9pqbFpNHklsv9lqaS0ArSYu02qp1S0DW1Y=" \
+        && break
+done
+[ -s "$work/pid" ] || { echo "dnsmasq did not start"; exit 1; }
 trap 'kill "$(cat "$work/pid")" 2>/dev/null; rm -rf "$work"' EXIT
 fixture=Tests/MailAuthTests/Fixtures/dkim/generated/ed25519-sha256-relaxed-relaxed.eml
 sed 's/This is a test message./Changed./' "$fixture" >"$work/tampered.eml"
