@@ -170,6 +170,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Helpers shared by the test targets only.
+        .target(
+            name: "FastSMTPTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "fastsmtp",
             dependencies: [
@@ -188,12 +193,14 @@ let package = Package(
         ),
         .testTarget(
             name: "FastSMTPModelsTests",
-            dependencies: ["FastSMTPModels"],
+            dependencies: [
+                "FastSMTPTestSupport","FastSMTPModels"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "DNSClientTests",
             dependencies: [
+                "FastSMTPTestSupport",
                 "DNSClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -203,6 +210,7 @@ let package = Package(
         .testTarget(
             name: "MailAuthTests",
             dependencies: [
+                "FastSMTPTestSupport",
                 "MailAuth",
                 "DNSClient",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -213,13 +221,15 @@ let package = Package(
         ),
         .testTarget(
             name: "MIMETests",
-            dependencies: ["MIME"],
+            dependencies: [
+                "FastSMTPTestSupport","MIME"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SMTPCoreTests",
-            dependencies: ["SMTPCore"],
+            dependencies: [
+                "FastSMTPTestSupport","SMTPCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import FastSMTPTestSupport
 import Foundation
 import Testing
 import MIME
@@ -7,18 +8,7 @@ import MIME
 /// For a longer local run: `MIME_FUZZ_ITERATIONS=200000 MIME_FUZZ_SEED=7 swift test --filter FuzzTests`.
 @Suite("Fuzz")
 struct FuzzTests {
-    /// SplitMix64: small, fast, deterministic.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { bound <= 0 ? 0 : Int(next() % UInt64(bound)) }
-    }
+    typealias Random = SplitMix64
 
     static let tokens: [[UInt8]] = [
         "\r\n", "\n", "\r\n\r\n", "--", "=?utf-8?b?", "?=", "=?", "=\r\n", "=ZZ", "\"", "(", ")", "<", ">", ";", ":", "*0*=",
@@ -69,7 +59,7 @@ struct FuzzTests {
         let limits = MIMELimits(maxDepth: 12, maxParts: 200, maxHeaderCount: 200, maxHeaderBytes: 16_384)
         let environment = ProcessInfo.processInfo.environment
         let iterations = environment["MIME_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 2_000
-        var random = Random(state: environment["MIME_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x5EED_2025)
+        var random = Random(seed: environment["MIME_FUZZ_SEED"].flatMap(UInt64.init) ?? 0x5EED_2025)
         let clock = ContinuousClock()
         let start = clock.now
         for round in 0..<iterations {
