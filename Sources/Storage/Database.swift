@@ -71,6 +71,14 @@ public final class Database: Service, Sendable {
         }
     }
 
+    deinit {
+        // A Database dropped without having run (a failed startup, a test that threw) still releases its SQLite
+        // handle; closing an already closed connection is a no-op.
+        if case .sqlite(let connection, _) = backend {
+            connection.close().whenComplete { _ in }
+        }
+    }
+
     private init(location: DatabaseLocation, dialect: SQLDialectKind, logger: Logger, backend: Backend) {
         self.location = location
         self.dialect = dialect
