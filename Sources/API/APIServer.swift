@@ -41,22 +41,14 @@ public enum APIServer {
     /// Ready: the database answers within 5 s and its schema is this binary's head.
     static func readiness(_ migrator: Migrator) async -> Components.Schemas.Ready {
         do {
-            let applied = try await withThrowingTaskGroup(of: [String].self) { group in
-                group.addTask { try await migrator.applied() }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(5))
-                    throw CancellationError()
-                }
-                defer { group.cancelAll() }
-                return try await group.next() ?? []
-            }
+            let applied = try await withTimeout(.seconds(5)) { try await migrator.applied() }
             let current = applied == migrator.migrations.map(\.revision)
             return .init(status: current ? "ready" : "not ready", database: "ok", schemaRevision: applied.last ?? Migrator.base,
                          schemaHead: migrator.head,
                          error: current ? nil : "database schema is not current: run `fastsmtp db upgrade`")
         } catch {
             return .init(status: "not ready", database: "unreachable", schemaRevision: nil, schemaHead: migrator.head,
-                         error: error is CancellationError ? "database did not answer within 5 s" : "\(error)")
+                         error: error is TimeoutError ? "database did not answer within 5 s" : "\(error)")
         }
     }
 }

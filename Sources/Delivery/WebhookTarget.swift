@@ -1,4 +1,5 @@
 import DNSClient
+import FastSMTPModels
 import Foundation
 import NIOCore
 import NIOPosix
@@ -57,15 +58,7 @@ public struct WebhookTarget: Sendable {
         if let reason = deniedReason(host: host, networks: networks) { return reason }
         if IPAddress(host) != nil { return nil }
         // Bounded: a name that does not resolve in time is left to the HTTP client, which fails on it the same way.
-        let addresses = await withTaskGroup(of: [IPAddress]?.self) { group in
-            group.addTask { try? await resolve(host) }
-            group.addTask {
-                try? await Task.sleep(for: resolveTimeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return (await group.next() ?? nil) ?? []
-        }
+        let addresses = (try? await withTimeout(resolveTimeout) { try await resolve(host) }) ?? []
         for ip in addresses {
             if let network = networks.first(where: { $0.contains(ip) }) {
                 return "webhook host \(host) resolves to \(ip), in the denied network \(network)"

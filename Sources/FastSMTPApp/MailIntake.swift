@@ -176,22 +176,3 @@ struct MailIntake: SMTPTransactionDelegate {
         return deliveries.count
     }
 }
-
-struct TimeoutError: Error, CustomStringConvertible {
-    var duration: Duration
-    var description: String { "timed out after \(duration)" }
-}
-
-/// Runs `operation`, failing with ``TimeoutError`` if it takes longer than `duration` (the operation is cancelled).
-func withTimeout<R: Sendable>(_ duration: Duration, _ operation: @escaping @Sendable () async throws -> R) async throws -> R {
-    try await withThrowingTaskGroup(of: R.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: duration)
-            throw TimeoutError(duration: duration)
-        }
-        defer { group.cancelAll() }
-        guard let result = try await group.next() else { throw TimeoutError(duration: duration) }
-        return result
-    }
-}
