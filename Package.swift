@@ -2,14 +2,14 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "FastSMTP",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "fastsmtp", targets: ["fastsmtp"]),
+        .executable(name: "fastsmtp", targets: ["fastsmtp"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -194,7 +194,8 @@ let package = Package(
         .testTarget(
             name: "FastSMTPModelsTests",
             dependencies: [
-                "FastSMTPTestSupport","FastSMTPModels"],
+                "FastSMTPTestSupport", "FastSMTPModels",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -222,14 +223,16 @@ let package = Package(
         .testTarget(
             name: "MIMETests",
             dependencies: [
-                "FastSMTPTestSupport","MIME"],
+                "FastSMTPTestSupport", "MIME",
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SMTPCoreTests",
             dependencies: [
-                "FastSMTPTestSupport","SMTPCore"],
+                "FastSMTPTestSupport", "SMTPCore",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,16 +14,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
-        .target(name: "DNSClient", dependencies: [
-            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swiftSettings),
-        .target(name: "MailAuth", dependencies: [
-            "DNSClient", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ], swiftSettings: swiftSettings),
-        .executableTarget(name: "mailauth-bench", dependencies: [
-            "MailAuth", "DNSClient", .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ], swiftSettings: swiftSettings),
+        .target(
+            name: "DNSClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: swiftSettings),
+        .target(
+            name: "MailAuth",
+            dependencies: [
+                "DNSClient", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "mailauth-bench",
+            dependencies: [
+                "MailAuth", "DNSClient", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ], swiftSettings: swiftSettings),
     ]
 )

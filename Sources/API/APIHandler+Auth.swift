@@ -7,17 +7,22 @@ extension APIHandler {
         let principal = try Principal.get()
         var memberships: [MemberRecord] = []
         if let user = principal.user { memberships = try await store.memberships(userID: user.id) }
-        return .ok(.init(body: .json(.init(
-            user: principal.user.map(Components.Schemas.User.init) ?? .root,
-            memberships: memberships.map {
-                Components.Schemas.Membership(
-                    domainId: $0.domainID.api, domainName: $0.domainName,
-                    role: Components.Schemas.Role(rawValue: $0.role.rawValue) ?? .member
-                )
-            },
-            scopes: principal.scopes.sorted().compactMap { Components.Schemas.Scope(rawValue: $0.rawValue) },
-            keyId: principal.keyID?.api
-        ))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        user: principal.user.map(Components.Schemas.User.init) ?? .root,
+                        memberships: memberships.map {
+                            Components.Schemas.Membership(
+                                domainId: $0.domainID.api, domainName: $0.domainName,
+                                role: Components.Schemas.Role(rawValue: $0.role.rawValue) ?? .member
+                            )
+                        },
+                        scopes: principal.scopes.sorted().compactMap {
+                            Components.Schemas.Scope(rawValue: $0.rawValue)
+                        },
+                        keyId: principal.keyID?.api
+                    ))))
     }
 
     /// The caller's own user; the root key has none and so no keys of its own.
@@ -33,11 +38,15 @@ extension APIHandler {
         let principal = try Principal.get()
         let limit = try Paging.limit(input.query.limit)
         guard let user = principal.user else { return .ok(.init(body: .json(.init(items: [], nextCursor: nil)))) }
-        let keys = try await store.apiKeys(userID: user.id, limit: limit, after: try Paging.decodeUUID(input.query.cursor))
-        return .ok(.init(body: .json(.init(
-            items: keys.map(Components.Schemas.APIKey.init),
-            nextCursor: Paging.next(keys, limit: limit) { $0.id.uuidString }
-        ))))
+        let keys = try await store.apiKeys(
+            userID: user.id, limit: limit, after: try Paging.decodeUUID(input.query.cursor))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: keys.map(Components.Schemas.APIKey.init),
+                        nextCursor: Paging.next(keys, limit: limit) { $0.id.uuidString }
+                    ))))
     }
 
     func createKey(_ input: Operations.CreateKey.Input) async throws -> Operations.CreateKey.Output {
@@ -48,9 +57,11 @@ extension APIHandler {
         let requested = Set((body.scopes ?? [.admin]).compactMap { Scope(rawValue: $0.rawValue) })
         guard !requested.isEmpty else { throw APIProblem.invalid("scopes", "must name at least one scope") }
         // A key can only hand out what it has: scopes narrow, never widen.
-        let widened = (requested.contains(.admin) ? Set(Scope.allCases) : requested).subtracting(principal.effectiveScopes)
+        let widened = (requested.contains(.admin) ? Set(Scope.allCases) : requested).subtracting(
+            principal.effectiveScopes)
         if !widened.isEmpty {
-            throw APIProblem.forbidden("a key cannot grant scopes it lacks: \(widened.sorted().map(\.rawValue).joined(separator: ", "))")
+            throw APIProblem.forbidden(
+                "a key cannot grant scopes it lacks: \(widened.sorted().map(\.rawValue).joined(separator: ", "))")
         }
         if let expiry = body.expiresAt, expiry <= store.now() {
             throw APIProblem.invalid("expires_at", "must be in the future")
@@ -70,7 +81,9 @@ extension APIHandler {
         // The root key owns no keys: nothing to find.
         guard let user = principal.user else { throw APIProblem.notFound("API key \(keyID)") }
         let id = try Self.uuid(keyID, "API key")
-        guard let key = try await store.apiKey(id: id), key.userID == user.id else { throw APIProblem.notFound("API key \(keyID)") }
+        guard let key = try await store.apiKey(id: id), key.userID == user.id else {
+            throw APIProblem.notFound("API key \(keyID)")
+        }
         let target = Set(key.scopes.compactMap(Scope.init(rawValue:)))
         let needed = (target.contains(.admin) ? Set(Scope.allCases) : target).subtracting(principal.effectiveScopes)
         if !needed.isEmpty, key.id != principal.keyID {

@@ -10,10 +10,12 @@ extension APIHandler {
         }
         let normalized = Store.normalizeDomain(ascii)
         let labels = normalized.split(separator: ".", omittingEmptySubsequences: false)
-        guard normalized.count <= 253, labels.count >= 2, labels.allSatisfy({ label in
-            (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" }
-        }) else { throw .invalid("domain_name", "is not a valid domain name") }
+        guard normalized.count <= 253, labels.count >= 2,
+            labels.allSatisfy({ label in
+                (1...63).contains(label.count) && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" }
+            })
+        else { throw .invalid("domain_name", "is not a valid domain name") }
         return normalized
     }
 
@@ -31,19 +33,27 @@ extension APIHandler {
         try principal.require(.domainsRead)
         let limit = try Paging.limit(input.query.limit)
         let memberID = principal.isSuperuser ? nil : principal.user?.id
-        let domains = try await store.domains(memberID: memberID, limit: limit, after: try Paging.decode(input.query.cursor))
-        return .ok(.init(body: .json(.init(items: domains.map(Components.Schemas.Domain.init),
-                                           nextCursor: Paging.next(domains, limit: limit) { $0.domainName }))))
+        let domains = try await store.domains(
+            memberID: memberID, limit: limit, after: try Paging.decode(input.query.cursor))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: domains.map(Components.Schemas.Domain.init),
+                        nextCursor: Paging.next(domains, limit: limit) { $0.domainName }))))
     }
 
     func createDomain(_ input: Operations.CreateDomain.Input) async throws -> Operations.CreateDomain.Output {
         try Principal.get().requireSuperuser(.domainsWrite)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         let name = try Self.validateDomainName(body.domainName)
-        let domain = try await store.createDomain(name, isEnabled: body.isEnabled ?? true, overrides: DomainChanges(
-            verifyDKIM: body.verifyDkim.map { .some($0) }, verifySPF: body.verifySpf.map { .some($0) },
-            rejectDKIMFail: body.rejectDkimFail.map { .some($0) }, rejectSPFFail: body.rejectSpfFail.map { .some($0) }
-        ))
+        let domain = try await store.createDomain(
+            name, isEnabled: body.isEnabled ?? true,
+            overrides: DomainChanges(
+                verifyDKIM: body.verifyDkim.map { .some($0) }, verifySPF: body.verifySpf.map { .some($0) },
+                rejectDKIMFail: body.rejectDkimFail.map { .some($0) },
+                rejectSPFFail: body.rejectSpfFail.map { .some($0) }
+            ))
         return .created(.init(body: .json(.init(domain))))
     }
 
@@ -55,10 +65,13 @@ extension APIHandler {
     func updateDomain(_ input: Operations.UpdateDomain.Input) async throws -> Operations.UpdateDomain.Output {
         let domain = try await domain(input.path.domainId, scope: .domainsWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
-        let updated = try await store.updateDomain(id: domain.id, DomainChanges(
-            isEnabled: body.isEnabled, verifyDKIM: Self.triState(body.verifyDkim), verifySPF: Self.triState(body.verifySpf),
-            rejectDKIMFail: Self.triState(body.rejectDkimFail), rejectSPFFail: Self.triState(body.rejectSpfFail)
-        ))
+        let updated = try await store.updateDomain(
+            id: domain.id,
+            DomainChanges(
+                isEnabled: body.isEnabled, verifyDKIM: Self.triState(body.verifyDkim),
+                verifySPF: Self.triState(body.verifySpf),
+                rejectDKIMFail: Self.triState(body.rejectDkimFail), rejectSPFFail: Self.triState(body.rejectSpfFail)
+            ))
         return .ok(.init(body: .json(.init(updated))))
     }
 
@@ -109,10 +122,13 @@ extension APIHandler {
         }
         let role = DomainRole(rawValue: body.role.rawValue) ?? .member
         try await checkRoleChange(on: domain, touching: [current.role, role])
-        if current.role == .owner, role != .owner, try await store.members(domainID: domain.id).filter({ $0.role == .owner }).count == 1 {
+        if current.role == .owner, role != .owner,
+            try await store.members(domainID: domain.id).filter({ $0.role == .owner }).count == 1
+        {
             throw APIProblem.invalid("role", "the last owner cannot be demoted; make someone else owner first")
         }
-        return .ok(.init(body: .json(.init(try await store.updateMember(domainID: domain.id, userID: userID, role: role)))))
+        return .ok(
+            .init(body: .json(.init(try await store.updateMember(domainID: domain.id, userID: userID, role: role)))))
     }
 
     func removeMember(_ input: Operations.RemoveMember.Input) async throws -> Operations.RemoveMember.Output {
@@ -122,7 +138,8 @@ extension APIHandler {
             throw APIProblem.notFound("member \(input.path.userId)")
         }
         try await checkRoleChange(on: domain, touching: [current.role])
-        if current.role == .owner, try await store.members(domainID: domain.id).filter({ $0.role == .owner }).count == 1 {
+        if current.role == .owner, try await store.members(domainID: domain.id).filter({ $0.role == .owner }).count == 1
+        {
             throw APIProblem.conflict("the last owner cannot be removed")
         }
         try await store.removeMember(domainID: domain.id, userID: userID)

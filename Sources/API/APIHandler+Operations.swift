@@ -15,7 +15,9 @@ extension APIHandler {
         return ready.status == "ready" ? .ok(.init(body: .json(ready))) : .serviceUnavailable(.init(body: .json(ready)))
     }
 
-    func getOpenAPIDocument(_ input: Operations.GetOpenAPIDocument.Input) async throws -> Operations.GetOpenAPIDocument.Output {
+    func getOpenAPIDocument(
+        _ input: Operations.GetOpenAPIDocument.Input
+    ) async throws -> Operations.GetOpenAPIDocument.Output {
         .ok(.init(body: .yaml(HTTPBody(openAPIDocument))))
     }
 
@@ -26,15 +28,21 @@ extension APIHandler {
             domainID: domain.id, status: input.query.status.flatMap { DeliveryStatus(rawValue: $0.rawValue) },
             since: input.query.since, limit: limit, after: try Paging.decodeUUID(input.query.cursor)
         )
-        return .ok(.init(body: .json(.init(items: rows.map(Components.Schemas.Delivery.init),
-                                           nextCursor: Paging.next(rows, limit: limit) { $0.id.uuidString }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: rows.map(Components.Schemas.Delivery.init),
+                        nextCursor: Paging.next(rows, limit: limit) { $0.id.uuidString }))))
     }
 
     /// A delivery the caller may see (with `role` on its domain); deliveries of deleted domains are superusers' only.
     private func delivery(_ id: String, scope: Scope, role: DomainRole) async throws -> DeliveryRecord {
         let principal = try Principal.get()
         try principal.require(scope)
-        guard let delivery = try await store.delivery(id: try Self.uuid(id, "delivery")) else { throw APIProblem.notFound("delivery \(id)") }
+        guard let delivery = try await store.delivery(id: try Self.uuid(id, "delivery")) else {
+            throw APIProblem.notFound("delivery \(id)")
+        }
         if principal.isSuperuser { return delivery }
         guard let domainID = delivery.domainID else { throw APIProblem.notFound("delivery \(id)") }
         do {
@@ -63,26 +71,39 @@ extension APIHandler {
         try validateWebhookURL(body.webhookUrl)
         let headers = body.webhookHeaders?.additionalProperties ?? [:]
         try Self.validateHeaders(headers)
-        guard let dispatcher else { throw APIProblem(status: .unprocessableContent, detail: "webhook testing is not available on this instance") }
-        if let reason = await WebhookTarget.check(url: body.webhookUrl) {
-            return .ok(.init(body: .json(.init(webhookUrl: body.webhookUrl, success: false, statusCode: nil, latencyMs: 0,
-                                               responseExcerpt: "", error: reason))))
+        guard let dispatcher else {
+            throw APIProblem(status: .unprocessableContent, detail: "webhook testing is not available on this instance")
         }
-        let payload = SamplePayload.make(subject: body.subject, from: body.from, text: body.body, hostname: settings.smtpHostname)
+        if let reason = await WebhookTarget.check(url: body.webhookUrl) {
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            webhookUrl: body.webhookUrl, success: false, statusCode: nil, latencyMs: 0,
+                            responseExcerpt: "", error: reason))))
+        }
+        let payload = SamplePayload.make(
+            subject: body.subject, from: body.from, text: body.body, hostname: settings.smtpHostname)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         // At most 8 s, whatever the delivery timeout: the caller is waiting on this request.
         let attempt = await dispatcher.with(timeout: min(.seconds(settings.webhookTimeout), .seconds(8))).post(
-            url: body.webhookUrl, body: Array(try encoder.encode(payload)), headers: headers, deliveryID: UUID(), logger: logger
+            url: body.webhookUrl, body: Array(try encoder.encode(payload)), headers: headers, deliveryID: UUID(),
+            logger: logger
         )
-        let latency = Double(attempt.latency.components.seconds) * 1000 + Double(attempt.latency.components.attoseconds) / 1e15
+        let latency =
+            Double(attempt.latency.components.seconds) * 1000 + Double(attempt.latency.components.attoseconds) / 1e15
         var error: String?
         if case .transportError(let message) = attempt.result { error = message }
         let code = attempt.statusCode
-        return .ok(.init(body: .json(.init(
-            webhookUrl: body.webhookUrl, success: code.map { (200..<300).contains($0) } ?? false, statusCode: code,
-            latencyMs: (latency * 10).rounded() / 10, responseExcerpt: attempt.responseExcerpt, error: error
-        ))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        webhookUrl: body.webhookUrl, success: code.map { (200..<300).contains($0) } ?? false,
+                        statusCode: code,
+                        latencyMs: (latency * 10).rounded() / 10, responseExcerpt: attempt.responseExcerpt, error: error
+                    ))))
     }
 }
 
@@ -92,14 +113,19 @@ enum SamplePayload {
         let id = UUID().uuidString.lowercased()
         let from = from ?? "sender@example.org"
         let subject = subject ?? "FastSMTP test message"
-        let raw = "From: \(from)\r\nTo: test@example.com\r\nSubject: \(subject)\r\n\r\n\(text ?? "This is a test payload from FastSMTP.")\r\n"
+        let raw =
+            "From: \(from)\r\nTo: test@example.com\r\nSubject: \(subject)\r\n\r\n\(text ?? "This is a test payload from FastSMTP.")\r\n"
         return WebhookPayload(
             event: "email.test",
             message: .init(
                 id: id, messageID: "<\(id)@\(hostname)>", receivedAt: Date().formatted(.iso8601), size: raw.utf8.count,
-                envelope: .init(mailFrom: from, rcptTo: ["test@example.com"], helo: hostname, clientIP: "127.0.0.1", tls: false),
+                envelope: .init(
+                    mailFrom: from, rcptTo: ["test@example.com"], helo: hostname, clientIP: "127.0.0.1", tls: false),
                 subject: subject,
-                headers: [.init(name: "From", value: from), .init(name: "To", value: "test@example.com"), .init(name: "Subject", value: subject)],
+                headers: [
+                    .init(name: "From", value: from), .init(name: "To", value: "test@example.com"),
+                    .init(name: "Subject", value: subject),
+                ],
                 rawBase64: Data(raw.utf8).base64EncodedString()
             ),
             recipient: .init(id: UUID().uuidString.lowercased(), address: "test@example.com", catchAll: false),

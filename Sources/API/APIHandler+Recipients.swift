@@ -18,13 +18,16 @@ extension APIHandler {
 
     static func validateHeaders(_ headers: [String: String]) throws(APIProblem) {
         for (name, value) in headers {
-            guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != ":" }) else {
+            guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && $0 != ":" })
+            else {
                 throw .invalid("webhook_headers", "'\(name)' is not a valid header name")
             }
             guard !value.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) else {
                 throw .invalid("webhook_headers", "the value of '\(name)' contains a line break")
             }
-            if ["content-type", "content-length", "host", "webhook-id", "webhook-timestamp", "webhook-signature"].contains(name.lowercased()) {
+            if ["content-type", "content-length", "host", "webhook-id", "webhook-timestamp", "webhook-signature"]
+                .contains(name.lowercased())
+            {
                 throw .invalid("webhook_headers", "'\(name)' is set by FastSMTP")
             }
         }
@@ -33,11 +36,15 @@ extension APIHandler {
     func listRecipients(_ input: Operations.ListRecipients.Input) async throws -> Operations.ListRecipients.Output {
         let domain = try await domain(input.path.domainId, scope: .recipientsRead, role: .member)
         let limit = try Paging.limit(input.query.limit)
-        let recipients = try await store.recipients(domainID: domain.id, limit: limit, after: try Paging.decodeUUID(input.query.cursor))
-        return .ok(.init(body: .json(.init(
-            items: recipients.map { .init($0, domainName: domain.domainName) },
-            nextCursor: Paging.next(recipients, limit: limit) { $0.id.uuidString }
-        ))))
+        let recipients = try await store.recipients(
+            domainID: domain.id, limit: limit, after: try Paging.decodeUUID(input.query.cursor))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: recipients.map { .init($0, domainName: domain.domainName) },
+                        nextCursor: Paging.next(recipients, limit: limit) { $0.id.uuidString }
+                    ))))
     }
 
     func createRecipient(_ input: Operations.CreateRecipient.Input) async throws -> Operations.CreateRecipient.Output {
@@ -50,39 +57,51 @@ extension APIHandler {
             domain: domain, localPart: body.localPart, webhookURL: body.webhookUrl, webhookHeaders: headers,
             isEnabled: body.isEnabled ?? true
         )
-        return .created(.init(body: .json(.init(
-            value1: .init(recipient, domainName: domain.domainName),
-            value2: .init(signingSecret: recipient.signingSecret ?? "")
-        ))))
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        value1: .init(recipient, domainName: domain.domainName),
+                        value2: .init(signingSecret: recipient.signingSecret ?? "")
+                    ))))
     }
 
-    private func recipient(_ input: (domain: String, id: String), scope: Scope, role: DomainRole) async throws -> (DomainRecord, RecipientRecord) {
+    private func recipient(
+        _ input: (domain: String, id: String), scope: Scope, role: DomainRole
+    ) async throws -> (DomainRecord, RecipientRecord) {
         let domain = try await domain(input.domain, scope: scope, role: role)
-        guard let recipient = try await store.recipient(id: try Self.uuid(input.id, "recipient"), domainID: domain.id) else {
+        guard let recipient = try await store.recipient(id: try Self.uuid(input.id, "recipient"), domainID: domain.id)
+        else {
             throw APIProblem.notFound("recipient \(input.id)")
         }
         return (domain, recipient)
     }
 
     func getRecipient(_ input: Operations.GetRecipient.Input) async throws -> Operations.GetRecipient.Output {
-        let (domain, recipient) = try await recipient((input.path.domainId, input.path.recipientId), scope: .recipientsRead, role: .member)
+        let (domain, recipient) = try await recipient(
+            (input.path.domainId, input.path.recipientId), scope: .recipientsRead, role: .member)
         return .ok(.init(body: .json(.init(recipient, domainName: domain.domainName))))
     }
 
     func updateRecipient(_ input: Operations.UpdateRecipient.Input) async throws -> Operations.UpdateRecipient.Output {
-        let (domain, recipient) = try await recipient((input.path.domainId, input.path.recipientId), scope: .recipientsWrite, role: .admin)
+        let (domain, recipient) = try await recipient(
+            (input.path.domainId, input.path.recipientId), scope: .recipientsWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         if let url = body.webhookUrl { try validateWebhookURL(url) }
         let headers = body.webhookHeaders?.additionalProperties
         if let headers { try Self.validateHeaders(headers) }
-        let updated = try await store.updateRecipient(id: recipient.id, domainID: domain.id, RecipientChanges(
-            localPart: body.localPart, webhookURL: body.webhookUrl, webhookHeaders: headers, isEnabled: body.isEnabled
-        ))
+        let updated = try await store.updateRecipient(
+            id: recipient.id, domainID: domain.id,
+            RecipientChanges(
+                localPart: body.localPart, webhookURL: body.webhookUrl, webhookHeaders: headers,
+                isEnabled: body.isEnabled
+            ))
         return .ok(.init(body: .json(.init(updated, domainName: domain.domainName))))
     }
 
     func deleteRecipient(_ input: Operations.DeleteRecipient.Input) async throws -> Operations.DeleteRecipient.Output {
-        let (domain, recipient) = try await recipient((input.path.domainId, input.path.recipientId), scope: .recipientsWrite, role: .admin)
+        let (domain, recipient) = try await recipient(
+            (input.path.domainId, input.path.recipientId), scope: .recipientsWrite, role: .admin)
         try await store.deleteRecipient(id: recipient.id, domainID: domain.id)
         return .noContent(.init())
     }

@@ -7,7 +7,8 @@ extension APIHandler {
     static func validateRule(field: String?, operator op: String?, value: String?) throws(APIProblem) {
         if let field {
             let simple = ["from", "to", "cc", "subject", "body", "has_attachment", "dkim_result", "spf_result"]
-            let header = field.hasPrefix("header:") && field.count > 7
+            let header =
+                field.hasPrefix("header:") && field.count > 7
                 && field.dropFirst(7).unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != ":" }
             guard simple.contains(field) || header else {
                 throw .invalid("field", "must be one of \(simple.joined(separator: ", ")) or header:<Name>")
@@ -38,59 +39,79 @@ extension APIHandler {
         let domain = try await domain(input.path.domainId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         let name = body.name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, UUID(uuidString: name) == nil else { throw APIProblem.invalid("name", "must be a non-empty name that is not a UUID") }
-        let ruleset = try await store.createRuleset(domainID: domain.id, name: name, priority: body.priority ?? 0,
-                                                    stopOnMatch: body.stopOnMatch ?? true, isEnabled: body.isEnabled ?? true)
+        guard !name.isEmpty, UUID(uuidString: name) == nil else {
+            throw APIProblem.invalid("name", "must be a non-empty name that is not a UUID")
+        }
+        let ruleset = try await store.createRuleset(
+            domainID: domain.id, name: name, priority: body.priority ?? 0,
+            stopOnMatch: body.stopOnMatch ?? true, isEnabled: body.isEnabled ?? true)
         return .created(.init(body: .json(.init(ruleset, rules: []))))
     }
 
-    private func ruleset(_ domainID: String, _ rulesetID: String, scope: Scope, role: DomainRole) async throws -> (DomainRecord, RulesetRecord) {
+    private func ruleset(
+        _ domainID: String, _ rulesetID: String, scope: Scope, role: DomainRole
+    ) async throws -> (DomainRecord, RulesetRecord) {
         let domain = try await domain(domainID, scope: scope, role: role)
-        guard let ruleset = try await store.ruleset(rulesetID, domainID: domain.id) else { throw APIProblem.notFound("ruleset \(rulesetID)") }
+        guard let ruleset = try await store.ruleset(rulesetID, domainID: domain.id) else {
+            throw APIProblem.notFound("ruleset \(rulesetID)")
+        }
         return (domain, ruleset)
     }
 
     func getRuleset(_ input: Operations.GetRuleset.Input) async throws -> Operations.GetRuleset.Output {
-        let (_, ruleset) = try await ruleset(input.path.domainId, input.path.rulesetId, scope: .rulesRead, role: .member)
+        let (_, ruleset) = try await ruleset(
+            input.path.domainId, input.path.rulesetId, scope: .rulesRead, role: .member)
         return .ok(.init(body: .json(.init(ruleset, rules: try await store.rules(rulesetIDs: [ruleset.id])))))
     }
 
     func updateRuleset(_ input: Operations.UpdateRuleset.Input) async throws -> Operations.UpdateRuleset.Output {
-        let (domain, ruleset) = try await ruleset(input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
+        let (domain, ruleset) = try await ruleset(
+            input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         if let name = body.name, name.trimmingCharacters(in: .whitespaces).isEmpty || UUID(uuidString: name) != nil {
             throw APIProblem.invalid("name", "must be a non-empty name that is not a UUID")
         }
-        let updated = try await store.updateRuleset(id: ruleset.id, domainID: domain.id, RulesetChanges(
-            name: body.name, priority: body.priority, stopOnMatch: body.stopOnMatch, isEnabled: body.isEnabled
-        ))
+        let updated = try await store.updateRuleset(
+            id: ruleset.id, domainID: domain.id,
+            RulesetChanges(
+                name: body.name, priority: body.priority, stopOnMatch: body.stopOnMatch, isEnabled: body.isEnabled
+            ))
         return .ok(.init(body: .json(.init(updated, rules: try await store.rules(rulesetIDs: [ruleset.id])))))
     }
 
     func deleteRuleset(_ input: Operations.DeleteRuleset.Input) async throws -> Operations.DeleteRuleset.Output {
-        let (domain, ruleset) = try await ruleset(input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
+        let (domain, ruleset) = try await ruleset(
+            input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
         try await store.deleteRuleset(id: ruleset.id, domainID: domain.id)
         return .noContent(.init())
     }
 
     func addRule(_ input: Operations.AddRule.Input) async throws -> Operations.AddRule.Output {
-        let (_, ruleset) = try await ruleset(input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
+        let (_, ruleset) = try await ruleset(
+            input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         try Self.validateRule(field: body.field, operator: body._operator.rawValue, value: body.value ?? "")
         try Self.validateWebhookOverride(body.webhookUrlOverride, handler: self)
-        let rule = try await store.addRule(rulesetID: ruleset.id, RuleFields(
-            field: body.field, operator: body._operator.rawValue, value: body.value ?? "", caseSensitive: body.caseSensitive ?? false,
-            action: body.action?.rawValue ?? "forward", webhookURLOverride: .some(body.webhookUrlOverride), addTags: body.addTags ?? []
-        ))
+        let rule = try await store.addRule(
+            rulesetID: ruleset.id,
+            RuleFields(
+                field: body.field, operator: body._operator.rawValue, value: body.value ?? "",
+                caseSensitive: body.caseSensitive ?? false,
+                action: body.action?.rawValue ?? "forward", webhookURLOverride: .some(body.webhookUrlOverride),
+                addTags: body.addTags ?? []
+            ))
         return .created(.init(body: .json(.init(rule))))
     }
 
     func reorderRules(_ input: Operations.ReorderRules.Input) async throws -> Operations.ReorderRules.Output {
-        let (_, ruleset) = try await ruleset(input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
+        let (_, ruleset) = try await ruleset(
+            input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         var ids: [UUID] = []
         for (index, id) in body.ruleIds.enumerated() {
-            guard let uuid = UUID(uuidString: id) else { throw APIProblem.invalid("rule_ids[\(index)]", "is not a rule id") }
+            guard let uuid = UUID(uuidString: id) else {
+                throw APIProblem.invalid("rule_ids[\(index)]", "is not a rule id")
+            }
             ids.append(uuid)
         }
         do {
@@ -105,13 +126,21 @@ extension APIHandler {
         let domain = try await domain(input.path.domainId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         let id = try Self.uuid(input.path.ruleId, "rule")
-        guard let current = try await store.rule(id: id, domainID: domain.id) else { throw APIProblem.notFound("rule \(input.path.ruleId)") }
-        try Self.validateRule(field: body.field, operator: body._operator?.rawValue ?? current.operator, value: body.value ?? current.value)
+        guard let current = try await store.rule(id: id, domainID: domain.id) else {
+            throw APIProblem.notFound("rule \(input.path.ruleId)")
+        }
+        try Self.validateRule(
+            field: body.field, operator: body._operator?.rawValue ?? current.operator,
+            value: body.value ?? current.value)
         try Self.validateWebhookOverride(body.webhookUrlOverride, handler: self)
-        let rule = try await store.updateRule(id: id, domainID: domain.id, RuleFields(
-            field: body.field, operator: body._operator?.rawValue, value: body.value, caseSensitive: body.caseSensitive,
-            action: body.action?.rawValue, webhookURLOverride: body.webhookUrlOverride.map { .some($0) }, addTags: body.addTags
-        ))
+        let rule = try await store.updateRule(
+            id: id, domainID: domain.id,
+            RuleFields(
+                field: body.field, operator: body._operator?.rawValue, value: body.value,
+                caseSensitive: body.caseSensitive,
+                action: body.action?.rawValue, webhookURLOverride: body.webhookUrlOverride.map { .some($0) },
+                addTags: body.addTags
+            ))
         return .ok(.init(body: .json(.init(rule))))
     }
 

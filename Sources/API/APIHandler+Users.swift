@@ -5,7 +5,9 @@ import Storage
 extension APIHandler {
     static func validateUsername(_ name: String) throws(APIProblem) {
         guard (1...64).contains(name.count),
-              name.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) })
+            name.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0))
+            })
         else { throw .invalid("username", "1 to 64 of A-Z a-z 0-9 . _ -") }
     }
 
@@ -13,15 +15,20 @@ extension APIHandler {
         guard let email else { return }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !email.contains(where: \.isWhitespace) else { throw .invalid("email", "is not an email address") }
+            !email.contains(where: \.isWhitespace)
+        else { throw .invalid("email", "is not an email address") }
     }
 
     func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
         try Principal.get().requireSuperuser(.usersRead)
         let limit = try Paging.limit(input.query.limit)
         let users = try await store.users(limit: limit, after: try Paging.decode(input.query.cursor))
-        return .ok(.init(body: .json(.init(items: users.map(Components.Schemas.User.init),
-                                           nextCursor: Paging.next(users, limit: limit) { $0.username }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: users.map(Components.Schemas.User.init),
+                        nextCursor: Paging.next(users, limit: limit) { $0.username }))))
     }
 
     func createUser(_ input: Operations.CreateUser.Input) async throws -> Operations.CreateUser.Output {
@@ -29,8 +36,9 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         try Self.validateUsername(body.username)
         try Self.validateEmail(body.email)
-        let user = try await store.createUser(username: body.username, email: body.email, isActive: body.isActive ?? true,
-                                              isSuperuser: body.isSuperuser ?? false)
+        let user = try await store.createUser(
+            username: body.username, email: body.email, isActive: body.isActive ?? true,
+            isSuperuser: body.isSuperuser ?? false)
         return .created(.init(body: .json(.init(user))))
     }
 
@@ -49,8 +57,9 @@ extension APIHandler {
         try Self.validateEmail(body.email)
         let user = try await store.updateUser(
             id: try Self.uuid(input.path.userId, "user"),
-            UserChanges(username: body.username, email: body.email.map { .some($0) }, isActive: body.isActive,
-                        isSuperuser: body.isSuperuser)
+            UserChanges(
+                username: body.username, email: body.email.map { .some($0) }, isActive: body.isActive,
+                isSuperuser: body.isSuperuser)
         )
         return .ok(.init(body: .json(.init(user))))
     }

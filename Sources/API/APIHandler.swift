@@ -25,18 +25,21 @@ extension APIHandler {
     func domain(_ idOrName: String, scope: Scope, role: DomainRole) async throws -> DomainRecord {
         let principal = try Principal.get()
         try principal.require(scope)
-        let found: DomainRecord? = if let id = UUID(uuidString: idOrName) {
-            try await store.domain(id: id)
-        } else {
-            try await store.domain(named: idOrName)
-        }
+        let found: DomainRecord? =
+            if let id = UUID(uuidString: idOrName) {
+                try await store.domain(id: id)
+            } else {
+                try await store.domain(named: idOrName)
+            }
         guard let domain = found else { throw APIProblem.notFound("domain \(idOrName)") }
         if principal.isSuperuser { return domain }
-        guard let user = principal.user, let membership = try await store.member(domainID: domain.id, userID: user.id) else {
+        guard let user = principal.user, let membership = try await store.member(domainID: domain.id, userID: user.id)
+        else {
             throw APIProblem.notFound("domain \(idOrName)")
         }
         guard membership.role >= role else {
-            throw APIProblem.forbidden("this needs the '\(role.rawValue)' role on \(domain.domainName); you are '\(membership.role.rawValue)'")
+            throw APIProblem.forbidden(
+                "this needs the '\(role.rawValue)' role on \(domain.domainName); you are '\(membership.role.rawValue)'")
         }
         return domain
     }
@@ -45,7 +48,8 @@ extension APIHandler {
     func role(on domain: DomainRecord) async throws -> DomainRole {
         let principal = try Principal.get()
         if principal.isSuperuser { return .owner }
-        guard let user = principal.user, let member = try await store.member(domainID: domain.id, userID: user.id) else {
+        guard let user = principal.user, let member = try await store.member(domainID: domain.id, userID: user.id)
+        else {
             throw APIProblem.notFound("domain \(domain.domainName)")
         }
         return member.role

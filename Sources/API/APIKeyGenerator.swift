@@ -38,11 +38,12 @@ extension APIKeyGenerator {
     /// What is stored for a key: the hex digest under the configured algorithm (sha256 by default).
     public static func hash(_ key: String, algorithm: String = "sha256") -> String {
         let data = Data(key.utf8)
-        let digest: [UInt8] = switch algorithm.lowercased() {
-        case "sha384": Array(SHA384.hash(data: data))
-        case "sha512": Array(SHA512.hash(data: data))
-        default: Array(SHA256.hash(data: data))
-        }
+        let digest: [UInt8] =
+            switch algorithm.lowercased() {
+            case "sha384": Array(SHA384.hash(data: data))
+            case "sha512": Array(SHA512.hash(data: data))
+            default: Array(SHA256.hash(data: data))
+            }
         return digest.map { String(format: "%02x", $0) }.joined()
     }
 

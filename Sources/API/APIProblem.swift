@@ -11,7 +11,9 @@ struct APIProblem: Error, Sendable, CustomStringConvertible {
 
     var description: String { "\(status.code) \(detail)" }
 
-    static func unauthorized(_ detail: String = "a valid API key is required (X-API-Key or Authorization: Bearer)") -> APIProblem {
+    static func unauthorized(
+        _ detail: String = "a valid API key is required (X-API-Key or Authorization: Bearer)"
+    ) -> APIProblem {
         APIProblem(status: .unauthorized, detail: detail)
     }
     static func forbidden(_ detail: String) -> APIProblem { APIProblem(status: .forbidden, detail: detail) }

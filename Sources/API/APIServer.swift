@@ -43,12 +43,14 @@ public enum APIServer {
         do {
             let applied = try await withTimeout(.seconds(5)) { try await migrator.applied() }
             let current = applied == migrator.migrations.map(\.revision)
-            return .init(status: current ? "ready" : "not ready", database: "ok", schemaRevision: applied.last ?? Migrator.base,
-                         schemaHead: migrator.head,
-                         error: current ? nil : "database schema is not current: run `fastsmtp db upgrade`")
+            return .init(
+                status: current ? "ready" : "not ready", database: "ok", schemaRevision: applied.last ?? Migrator.base,
+                schemaHead: migrator.head,
+                error: current ? nil : "database schema is not current: run `fastsmtp db upgrade`")
         } catch {
-            return .init(status: "not ready", database: "unreachable", schemaRevision: nil, schemaHead: migrator.head,
-                         error: error is TimeoutError ? "database did not answer within 5 s" : "\(error)")
+            return .init(
+                status: "not ready", database: "unreachable", schemaRevision: nil, schemaHead: migrator.head,
+                error: error is TimeoutError ? "database did not answer within 5 s" : "\(error)")
         }
     }
 }

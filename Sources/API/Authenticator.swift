@@ -23,7 +23,9 @@ final class Authenticator: Sendable {
 
     /// The key from `X-API-Key`, or from `Authorization: Bearer`.
     static func presentedKey(in fields: HTTPFields) -> String? {
-        if let key = fields[HTTPField.Name("X-API-Key")!], !key.isEmpty { return key.trimmingCharacters(in: .whitespaces) }
+        if let key = fields[HTTPField.Name("X-API-Key")!], !key.isEmpty {
+            return key.trimmingCharacters(in: .whitespaces)
+        }
         if let authorization = fields[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
@@ -37,7 +39,7 @@ final class Authenticator: Sendable {
         guard let key = Self.presentedKey(in: fields) else { throw APIProblem.unauthorized() }
         if let rootKey, APIKeyGenerator.constantTimeEquals(key, rootKey) { return .root }
         guard key.hasPrefix(APIKeyGenerator.prefix), key.utf8.count <= 200,
-              let owner = try await store.keyOwner(hash: APIKeyGenerator.hash(key, algorithm: hashAlgorithm))
+            let owner = try await store.keyOwner(hash: APIKeyGenerator.hash(key, algorithm: hashAlgorithm))
         else { throw APIProblem.unauthorized("unknown API key") }
         let now = store.now()
         guard owner.key.isActive else { throw APIProblem.unauthorized("this API key was revoked") }

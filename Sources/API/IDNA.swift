@@ -7,7 +7,8 @@ import Foundation
 /// LDH check of their ASCII form.
 enum IDNA {
     static func toASCII(_ name: String) -> String? {
-        let labels = name.precomposedStringWithCanonicalMapping.lowercased().split(separator: ".", omittingEmptySubsequences: false)
+        let labels = name.precomposedStringWithCanonicalMapping.lowercased().split(
+            separator: ".", omittingEmptySubsequences: false)
         var out: [String] = []
         for label in labels {
             if label.unicodeScalars.allSatisfy(\.isASCII) {

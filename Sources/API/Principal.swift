@@ -4,12 +4,18 @@ import Storage
 
 /// API key scopes (SPEC.md). `admin` means all of them.
 enum Scope: String, Sendable, CaseIterable, Comparable {
-    case domainsRead = "domains:read", domainsWrite = "domains:write", domainsDelete = "domains:delete"
-    case membersRead = "members:read", membersWrite = "members:write"
-    case recipientsRead = "recipients:read", recipientsWrite = "recipients:write"
-    case rulesRead = "rules:read", rulesWrite = "rules:write"
+    case domainsRead = "domains:read"
+    case domainsWrite = "domains:write"
+    case domainsDelete = "domains:delete"
+    case membersRead = "members:read"
+    case membersWrite = "members:write"
+    case recipientsRead = "recipients:read"
+    case recipientsWrite = "recipients:write"
+    case rulesRead = "rules:read"
+    case rulesWrite = "rules:write"
     case logsRead = "logs:read"
-    case usersRead = "users:read", usersWrite = "users:write"
+    case usersRead = "users:read"
+    case usersWrite = "users:write"
     case admin
 
     static func < (a: Scope, b: Scope) -> Bool { a.rawValue < b.rawValue }

@@ -32,7 +32,9 @@ struct AuthAndProblemMiddleware: ServerMiddleware {
         } catch {
             let problem = Self.problem(for: error)
             if problem.status.code >= 500 {
-                logger.error("API request failed", metadata: ["api.operation": "\(operationID)", "error": "\(String(reflecting: error))"])
+                logger.error(
+                    "API request failed",
+                    metadata: ["api.operation": "\(operationID)", "error": "\(String(reflecting: error))"])
             }
             let (response, responseBody) = problem.response()
             return (response, responseBody)
@@ -49,7 +51,9 @@ struct AuthAndProblemMiddleware: ServerMiddleware {
         if let problem = underlying as? APIProblem { return problem }
         if let storeError = underlying as? StoreError { return problem(for: storeError) }
         if let decoding = underlying as? DecodingError { return invalidInput(decoding) }
-        if let convertible = underlying as? any HTTPResponseConvertible, (400..<500).contains(convertible.httpStatus.code) {
+        if let convertible = underlying as? any HTTPResponseConvertible,
+            (400..<500).contains(convertible.httpStatus.code)
+        {
             return APIProblem(status: .unprocessableContent, detail: "invalid request: \(serverError.causeDescription)")
         }
         if serverError.operationOutput == nil, "\(underlying)".contains("decod") {
@@ -62,18 +66,20 @@ struct AuthAndProblemMiddleware: ServerMiddleware {
         switch error {
         case .notFound(let what): .notFound(what)
         case .conflict(let what): .conflict("already exists: \(what)")
-        case .invalid(let message): APIProblem(status: .unprocessableContent, detail: message, errors: [("body", message)])
+        case .invalid(let message):
+            APIProblem(status: .unprocessableContent, detail: message, errors: [("body", message)])
         }
     }
 
     static func invalidInput(_ error: DecodingError) -> APIProblem {
-        let (path, message): ([any CodingKey], String) = switch error {
-        case .keyNotFound(let key, let context): (context.codingPath + [key], "is required")
-        case .typeMismatch(let type, let context): (context.codingPath, "must be \(type)")
-        case .valueNotFound(let type, let context): (context.codingPath, "must be a \(type), not null")
-        case .dataCorrupted(let context): (context.codingPath, context.debugDescription)
-        @unknown default: ([], "invalid")
-        }
+        let (path, message): ([any CodingKey], String) =
+            switch error {
+            case .keyNotFound(let key, let context): (context.codingPath + [key], "is required")
+            case .typeMismatch(let type, let context): (context.codingPath, "must be \(type)")
+            case .valueNotFound(let type, let context): (context.codingPath, "must be a \(type), not null")
+            case .dataCorrupted(let context): (context.codingPath, context.debugDescription)
+            @unknown default: ([], "invalid")
+            }
         let field = path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         return .invalid(field.isEmpty ? "body" : field, message)
     }

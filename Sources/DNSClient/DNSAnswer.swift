@@ -32,11 +32,13 @@ enum DNSAnswer: Hashable, Sendable {
             let matching = owned.filter { $0.type == type }
             if !matching.isEmpty, rcode == .noError {
                 let smallest = matching.map { Self.normalized($0.ttl) }.min() ?? 0
-                self = .records(matching.map(\.data), ttl: Self.capped(min(ttl, smallest), at: DNSDefaults.maxPositiveTTL))
+                self = .records(
+                    matching.map(\.data), ttl: Self.capped(min(ttl, smallest), at: DNSDefaults.maxPositiveTTL))
                 return
             }
             guard type != .cname, let alias = owned.first(where: { $0.type == .cname }),
-                  case .cname(let target) = alias.data else { break }
+                case .cname(let target) = alias.data
+            else { break }
             hops += 1
             guard hops <= maxHops else {
                 self = .unusable("CNAME chain from \(name) longer than \(maxHops)")
@@ -51,7 +53,8 @@ enum DNSAnswer: Hashable, Sendable {
         }
         let negativeTTL = response.authorities.lazy.compactMap { record -> UInt32? in
             guard case .soa(let soa) = record.data else { return nil }
-            return Self.capped(min(Self.normalized(record.ttl), Self.normalized(soa.minimum)), at: DNSDefaults.maxNegativeTTL)
+            return Self.capped(
+                min(Self.normalized(record.ttl), Self.normalized(soa.minimum)), at: DNSDefaults.maxNegativeTTL)
         }.first
         if rcode == .nameError {
             self = .nameError(ttl: negativeTTL.map { min($0, ttl) })

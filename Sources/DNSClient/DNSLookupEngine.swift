@@ -47,7 +47,8 @@ final class DNSLookupEngine<C: Clock>: DNSLookupEngineProtocol where C.Duration 
                 return try Self.result(cached, name: text)
             }
             let response = try await exchange(DNSQuestion(name: current, type: type))
-            let answer = DNSAnswer(response: response, name: current, type: type, maxHops: DNSDefaults.maxCNAMEChain - hops)
+            let answer = DNSAnswer(
+                response: response, name: current, type: type, maxHops: DNSDefaults.maxCNAMEChain - hops)
             switch answer {
             case .records(let records, let ttl):
                 store(.records(records), for: name, type: type, ttl: min(ttl, chainTTL))
@@ -90,7 +91,8 @@ final class DNSLookupEngine<C: Clock>: DNSLookupEngineProtocol where C.Duration 
 
     /// Runs the query state machine for one question until a NOERROR/NXDOMAIN answer or the end of the attempts.
     private func exchange(_ question: DNSQuestion) async throws(DNSError) -> DNSMessage {
-        var machine = DNSQueryStateMachine(servers: configuration.servers.map(\.description), attempts: configuration.attempts)
+        var machine = DNSQueryStateMachine(
+            servers: configuration.servers.map(\.description), attempts: configuration.attempts)
         var action = machine.start()
         var lastResponse: DNSMessage?
         while true {
@@ -107,10 +109,12 @@ final class DNSLookupEngine<C: Clock>: DNSLookupEngineProtocol where C.Duration 
                 } catch {
                     throw .temporaryFailure("cannot encode query for \(question.name): \(error)")
                 }
-                logger.trace("DNS query", metadata: [
-                    "dns.question": "\(question.name) \(question.type)",
-                    "dns.server": "\(configuration.servers[server])", "dns.transport": "\(transportKind)",
-                ])
+                logger.trace(
+                    "DNS query",
+                    metadata: [
+                        "dns.question": "\(question.name) \(question.type)",
+                        "dns.server": "\(configuration.servers[server])", "dns.transport": "\(transportKind)",
+                    ])
                 let outcome = await transport.exchange(
                     query, matcher: DNSResponseMatcher(id: id, question: question), server: serverAddresses[server],
                     overTCP: transportKind == .tcp, timeout: configuration.timeout
@@ -128,10 +132,12 @@ final class DNSLookupEngine<C: Clock>: DNSLookupEngineProtocol where C.Duration 
                     event = .networkError(reason)
                 }
                 if event != .answered {
-                    logger.debug("DNS server gave no usable answer", metadata: [
-                        "dns.question": "\(question.name) \(question.type)",
-                        "dns.server": "\(configuration.servers[server])", "dns.event": "\(event)",
-                    ])
+                    logger.debug(
+                        "DNS server gave no usable answer",
+                        metadata: [
+                            "dns.question": "\(question.name) \(question.type)",
+                            "dns.server": "\(configuration.servers[server])", "dns.event": "\(event)",
+                        ])
                 }
                 action = machine.receive(event)
             case .deliver:

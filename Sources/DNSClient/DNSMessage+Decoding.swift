@@ -127,10 +127,12 @@ struct DNSMessageReader {
         case .soa:
             let primary = try readName(end: end)
             let mailbox = try readName(end: end)
-            return .soa(DNSSOA(
-                primary: primary, mailbox: mailbox, serial: try readUInt32(end: end), refresh: try readUInt32(end: end),
-                retry: try readUInt32(end: end), expire: try readUInt32(end: end), minimum: try readUInt32(end: end)
-            ))
+            return .soa(
+                DNSSOA(
+                    primary: primary, mailbox: mailbox, serial: try readUInt32(end: end),
+                    refresh: try readUInt32(end: end),
+                    retry: try readUInt32(end: end), expire: try readUInt32(end: end), minimum: try readUInt32(end: end)
+                ))
         default:
             offset = end
             return .other(type, Array(bytes[start..<end]))
@@ -163,7 +165,9 @@ struct DNSMessageReader {
                     }
                     return name
                 }
-                guard position + 1 + length <= bound else { throw DNSMessageError(reason: .truncated, offset: position) }
+                guard position + 1 + length <= bound else {
+                    throw DNSMessageError(reason: .truncated, offset: position)
+                }
                 wireLength += 1 + length
                 guard wireLength <= DNSDefaults.maxNameWireLength else {
                     throw DNSMessageError(reason: .nameTooLong, offset: position)

@@ -43,7 +43,8 @@ struct DNSName: Hashable, Sendable, CustomStringConvertible {
                 guard let next = bytes.popFirst() else { return nil }
                 if Self.isDigit(next) {
                     guard let second = bytes.popFirst(), let third = bytes.popFirst(),
-                          Self.isDigit(second), Self.isDigit(third) else { return nil }
+                        Self.isDigit(second), Self.isDigit(third)
+                    else { return nil }
                     let value = Int(next - 48) * 100 + Int(second - 48) * 10 + Int(third - 48)
                     guard value <= 255 else { return nil }
                     current.append(UInt8(value))

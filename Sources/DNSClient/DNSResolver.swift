@@ -1,6 +1,11 @@
 /// DNS record types FastSMTP asks for.
 public enum DNSRecordType: UInt16, Sendable, Hashable, CaseIterable {
-    case a = 1, cname = 5, ptr = 12, mx = 15, txt = 16, aaaa = 28
+    case a = 1
+    case cname = 5
+    case ptr = 12
+    case mx = 15
+    case txt = 16
+    case aaaa = 28
 }
 
 public struct MXRecord: Sendable, Hashable {

@@ -35,7 +35,8 @@ struct DNSResponseMatcher: Sendable {
         let rcode = header.flags.responseCode
         let errorWithoutQuestion = questions.isEmpty && rcode != 0 && rcode != 3
         guard questions == [question] || errorWithoutQuestion else {
-            return .mismatched("question \(questions.map { "\($0.name) \($0.type)" }) instead of \(question.name) \(question.type)")
+            return .mismatched(
+                "question \(questions.map { "\($0.name) \($0.type)" }) instead of \(question.name) \(question.type)")
         }
         if header.flags.truncated { return .truncated }
         do {

@@ -38,10 +38,13 @@ struct DNSTransport: Sendable {
         _ query: [UInt8], matcher: DNSResponseMatcher, server: SocketAddress, deadline: NIODeadline
     ) async throws -> Outcome {
         let channel = try await DatagramBootstrap(group: group)
-            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: DNSDefaults.maxUDPResponseSize))
+            .channelOption(
+                .recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: DNSDefaults.maxUDPResponseSize)
+            )
             .connect(to: server) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, ByteBuffer>(
+                        wrappingChannelSynchronously: channel)
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
@@ -101,14 +104,18 @@ struct DNSTransport: Sendable {
         case .truncated:
             return .truncated
         case .mismatched(let reason):
-            logger.debug("ignoring DNS message that does not match the query", metadata: [
-                "dns.server": "\(server)", "dns.reason": "\(reason)",
-            ])
+            logger.debug(
+                "ignoring DNS message that does not match the query",
+                metadata: [
+                    "dns.server": "\(server)", "dns.reason": "\(reason)",
+                ])
             return nil
         case .malformed(let error):
-            logger.debug("ignoring malformed DNS answer", metadata: [
-                "dns.server": "\(server)", "dns.reason": "\(error)",
-            ])
+            logger.debug(
+                "ignoring malformed DNS answer",
+                metadata: [
+                    "dns.server": "\(server)", "dns.reason": "\(error)",
+                ])
             return nil
         }
     }

@@ -84,7 +84,8 @@ extension DNSZoneResolver {
                         if (48...57).contains(escaped) {
                             let digits = [escaped] + bytes.prefix(2)
                             guard digits.count == 3, digits.allSatisfy({ (48...57).contains($0) }),
-                                  let value = UInt8(String(decoding: digits, as: UTF8.self)) else {
+                                let value = UInt8(String(decoding: digits, as: UTF8.self))
+                            else {
                                 throw DNSZoneError(line: number, "bad \\DDD escape")
                             }
                             bytes.removeFirst(2)
@@ -100,7 +101,9 @@ extension DNSZoneResolver {
                 words.append(String(decoding: word, as: UTF8.self))
             default:
                 var word: [UInt8] = []
-                while let next = bytes.first, ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")].contains(next) {
+                while let next = bytes.first,
+                    ![UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")].contains(next)
+                {
                     word.append(next)
                     bytes.removeFirst()
                 }

@@ -127,7 +127,8 @@ public final class DNSZoneResolver: DNSResolver {
                 let matching = records.filter { $0.type == type }
                 if !matching.isEmpty { return .success(matching) }
                 guard case .cname(let targetText) = records.first(where: { $0.type == .cname }),
-                      let target = DNSName(targetText) else {
+                    let target = DNSName(targetText)
+                else {
                     return state.existing.contains(current) ? .success([]) : .failure(.nameDoesNotExist(text))
                 }
                 guard visited.count <= DNSDefaults.maxCNAMEChain, visited.insert(target).inserted else {

@@ -26,7 +26,8 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     public var bytes: [UInt8] {
         switch self {
-        case .v4(let value): [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+        case .v4(let value):
+            [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
         case .v6(let bytes): bytes
         }
     }
@@ -35,7 +36,9 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// `::ffff:a.b.c.d` as the IPv4 address it maps, else nil.
     public var ipv4Mapped: IPAddress? {
-        guard case .v6(let b) = self, b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF else { return nil }
+        guard case .v6(let b) = self, b[0..<10].allSatisfy({ $0 == 0 }), b[10] == 0xFF, b[11] == 0xFF else {
+            return nil
+        }
         return IPAddress(bytes: b[12..<16])
     }
 
@@ -83,7 +86,8 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
         var value: UInt32 = 0
         for part in parts {
             guard (1...3).contains(part.count), part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber),
-                  let octet = UInt32(part), octet <= 255 else { return nil }
+                let octet = UInt32(part), octet <= 255
+            else { return nil }
             value = value << 8 | octet
         }
         return value
@@ -102,7 +106,9 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible {
             if piece.isEmpty {
                 // "::" appears as an empty piece (two at the start or end); only one compression allowed.
                 if index == 0 || index == pieces.count - 1 {
-                    guard index + 1 < pieces.count ? pieces[index + 1].isEmpty : pieces[index - 1].isEmpty else { return nil }
+                    guard index + 1 < pieces.count ? pieces[index + 1].isEmpty : pieces[index - 1].isEmpty else {
+                        return nil
+                    }
                     if tailStart == nil { tailStart = groups.count }
                     index += (index == 0) ? 2 : 1
                     continue

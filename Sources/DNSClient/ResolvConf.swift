@@ -53,7 +53,8 @@ public struct ResolvConf: Sendable, Hashable {
         }
         if extraNameservers > 0 {
             diagnostics.append(
-                "\(extraNameservers) nameserver line(s) after the first \(DNSDefaults.maxResolvConfNameservers) ignored, as glibc does")
+                "\(extraNameservers) nameserver line(s) after the first \(DNSDefaults.maxResolvConfNameservers) ignored, as glibc does"
+            )
         }
     }
 

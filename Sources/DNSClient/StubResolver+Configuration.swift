@@ -47,8 +47,12 @@ extension StubResolver {
             guard timeout <= .seconds(300) else {
                 throw DNSConfigurationError("DNS: timeout must be at most 300 seconds, got \(timeout)")
             }
-            guard attempts >= 1 else { throw DNSConfigurationError("DNS: attempts must be at least 1, got \(attempts)") }
-            guard cacheSize >= 0 else { throw DNSConfigurationError("DNS: cacheSize must not be negative, got \(cacheSize)") }
+            guard attempts >= 1 else {
+                throw DNSConfigurationError("DNS: attempts must be at least 1, got \(attempts)")
+            }
+            guard cacheSize >= 0 else {
+                throw DNSConfigurationError("DNS: cacheSize must not be negative, got \(cacheSize)")
+            }
         }
 
         /// The configuration of this machine: `FASTSMTP_DNS_SERVERS`, else resolv.conf, else 127.0.0.1.
@@ -71,7 +75,8 @@ extension StubResolver {
             if text == nil {
                 configuration.diagnostics.append("\(resolvConfPath) not readable; using \(DNSDefaults.fallbackServer)")
             } else if resolvConf.nameservers.isEmpty {
-                configuration.diagnostics.append("\(resolvConfPath) names no server; using \(DNSDefaults.fallbackServer)")
+                configuration.diagnostics.append(
+                    "\(resolvConfPath) names no server; using \(DNSDefaults.fallbackServer)")
             }
             return configuration
         }

@@ -48,7 +48,8 @@ public final class StubResolver: DNSResolver {
         }
         self.configuration = configuration
         self.engine = DNSLookupEngine(
-            configuration: configuration, serverAddresses: addresses, group: eventLoopGroup, clock: clock, logger: logger
+            configuration: configuration, serverAddresses: addresses, group: eventLoopGroup, clock: clock,
+            logger: logger
         )
     }
 

@@ -20,8 +20,10 @@ public struct DeliveryWorker: Service {
         /// Add `message.raw_base64` (FASTSMTP_WEBHOOK_INCLUDE_RAW).
         public var includeRaw: Bool
 
-        public init(instanceID: String, concurrency: Int, pollInterval: Duration, lease: TimeInterval, policy: RetryPolicy,
-                    includeRaw: Bool = false) {
+        public init(
+            instanceID: String, concurrency: Int, pollInterval: Duration, lease: TimeInterval, policy: RetryPolicy,
+            includeRaw: Bool = false
+        ) {
             self.includeRaw = includeRaw
             self.instanceID = instanceID
             self.concurrency = concurrency
@@ -37,7 +39,10 @@ public struct DeliveryWorker: Service {
     let configuration: Configuration
     let logger: Logger
 
-    public init(store: Store, dispatcher: WebhookDispatcher, wakeup: DeliveryWakeup, configuration: Configuration, logger: Logger) {
+    public init(
+        store: Store, dispatcher: WebhookDispatcher, wakeup: DeliveryWakeup, configuration: Configuration,
+        logger: Logger
+    ) {
         self.store = store
         self.dispatcher = dispatcher
         self.wakeup = wakeup
@@ -46,9 +51,11 @@ public struct DeliveryWorker: Service {
     }
 
     public func run() async throws {
-        logger.info("delivery worker started", metadata: [
-            "worker.concurrency": "\(configuration.concurrency)", "instance.id": "\(configuration.instanceID)",
-        ])
+        logger.info(
+            "delivery worker started",
+            metadata: [
+                "worker.concurrency": "\(configuration.concurrency)", "instance.id": "\(configuration.instanceID)",
+            ])
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 if store.database.supportsNotifications {
@@ -110,15 +117,19 @@ public struct DeliveryWorker: Service {
                 url: delivery.record.webhookURL, body: body, headers: delivery.webhookHeaders,
                 deliveryID: delivery.record.id, signingSecret: secret, logger: logger
             )
-            outcome = Self.outcome(of: attempt, attemptsMade: attemptsMade, policy: configuration.policy, now: store.now())
+            outcome = Self.outcome(
+                of: attempt, attemptsMade: attemptsMade, policy: configuration.policy, now: store.now())
         } catch {
             outcome = .failed(statusCode: nil, error: "cannot build payload: \(error)")
         }
-        logger.info("delivery attempt", metadata: [
-            "delivery.attempt": "\(attemptsMade)", "delivery.outcome": "\(outcome)",
-        ])
+        logger.info(
+            "delivery attempt",
+            metadata: [
+                "delivery.attempt": "\(attemptsMade)", "delivery.outcome": "\(outcome)",
+            ])
         do {
-            let recorded = try await store.record(outcome, deliveryID: delivery.record.id, instanceID: configuration.instanceID)
+            let recorded = try await store.record(
+                outcome, deliveryID: delivery.record.id, instanceID: configuration.instanceID)
             if !recorded {
                 logger.warning("lease lost before the outcome was recorded; another worker owns the delivery")
             }
@@ -132,7 +143,8 @@ public struct DeliveryWorker: Service {
     func requestBody(for delivery: ClaimedDelivery) async throws -> [UInt8] {
         var payload = try JSONDecoder().decode(WebhookPayload.self, from: delivery.payloadJSON)
         let needsMessage = configuration.includeRaw || payload.message.attachments.contains { !$0.contentOmitted }
-        if needsMessage, let stored = delivery.record.storedMessageID, let raw = try await store.rawMessage(id: stored) {
+        if needsMessage, let stored = delivery.record.storedMessageID, let raw = try await store.rawMessage(id: stored)
+        {
             payload.message = payload.message.fillingContents(from: Array(raw), includeRaw: configuration.includeRaw)
         }
         let encoder = JSONEncoder()
@@ -141,13 +153,17 @@ public struct DeliveryWorker: Service {
     }
 
     /// Maps an attempt to what the queue records, through the retry policy.
-    static func outcome(of attempt: WebhookAttempt, attemptsMade: Int, policy: RetryPolicy, now: Date) -> DeliveryOutcome {
+    static func outcome(
+        of attempt: WebhookAttempt, attemptsMade: Int, policy: RetryPolicy, now: Date
+    ) -> DeliveryOutcome {
         let error: String
         switch attempt.result {
         case .response(let code, _):
             let excerpt = attempt.responseExcerpt.trimmingCharacters(in: .whitespacesAndNewlines)
-            error = code == 413
-                ? "HTTP 413: the receiver refused the payload size" + (excerpt.isEmpty ? "" : ": \(excerpt.prefix(200))")
+            error =
+                code == 413
+                ? "HTTP 413: the receiver refused the payload size"
+                    + (excerpt.isEmpty ? "" : ": \(excerpt.prefix(200))")
                 : "HTTP \(code)" + (excerpt.isEmpty ? "" : ": \(excerpt.prefix(200))")
         case .transportError(let message):
             error = message

@@ -29,7 +29,8 @@ public struct WebhookDispatcher: Sendable {
 
     public init(client: HTTPClient, timeout: Duration) {
         self.client = client
-        self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        self.timeout = .nanoseconds(
+            Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
     }
 
     /// The same dispatcher with another per-request timeout.
@@ -47,8 +48,10 @@ public struct WebhookDispatcher: Sendable {
 
     /// POSTs `body` as JSON to `url` with the recipient's `headers` (which may not override Content-Type or the
     /// signature headers) and FastSMTP's own.
-    public func post(url: String, body: [UInt8], headers: [String: String], deliveryID: UUID, signingSecret: String? = nil,
-                     logger: Logger) async -> WebhookAttempt {
+    public func post(
+        url: String, body: [UInt8], headers: [String: String], deliveryID: UUID, signingSecret: String? = nil,
+        logger: Logger
+    ) async -> WebhookAttempt {
         let started = ContinuousClock.now
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -61,7 +64,9 @@ public struct WebhookDispatcher: Sendable {
         let timestamp = Int(Date().timeIntervalSince1970)
         request.headers.replaceOrAdd(name: "webhook-id", value: id)
         request.headers.replaceOrAdd(name: "webhook-timestamp", value: String(timestamp))
-        if let signingSecret, let signature = WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: signingSecret) {
+        if let signingSecret,
+            let signature = WebhookSignature.sign(id: id, timestamp: timestamp, body: body, secret: signingSecret)
+        {
             request.headers.replaceOrAdd(name: "webhook-signature", value: signature)
         }
         request.body = .bytes(ByteBuffer(bytes: body))
@@ -82,7 +87,8 @@ public struct WebhookDispatcher: Sendable {
                 // The status decides; a body cut short does not change it.
             }
             return WebhookAttempt(
-                result: .response(statusCode: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after")),
+                result: .response(
+                    statusCode: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after")),
                 responseExcerpt: String(decoding: excerpt.readableBytesView, as: UTF8.self),
                 latency: ContinuousClock.now - started
             )

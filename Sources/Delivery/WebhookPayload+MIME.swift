@@ -8,9 +8,11 @@ extension WebhookPayload.Message {
     /// without contents (``fillingContents(from:inlineLimit:includeRaw:)`` adds them when sending).
     ///
     /// `inlineLimit`: attachment bytes that will be inlined, in order; attachments past it are `content_omitted`.
-    public init(parsed: ParsedMessage, id: String, messageID: String, receivedAt: String, size: Int,
-                envelope: WebhookPayload.Envelope, auth: WebhookPayload.Auth?, authenticationResults: String?,
-                inlineLimit: Int) {
+    public init(
+        parsed: ParsedMessage, id: String, messageID: String, receivedAt: String, size: Int,
+        envelope: WebhookPayload.Envelope, auth: WebhookPayload.Auth?, authenticationResults: String?,
+        inlineLimit: Int
+    ) {
         var budget = inlineLimit
         let attachments = parsed.attachments.map { attachment in
             let fits = attachment.size <= budget

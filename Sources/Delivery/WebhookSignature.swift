@@ -19,7 +19,8 @@ public enum WebhookSignature {
     public static func verify(id: String, timestamp: Int, body: [UInt8], secret: String, header: String) -> Bool {
         guard let expected = sign(id: id, timestamp: timestamp, body: body, secret: secret) else { return false }
         return header.split(separator: " ").contains { candidate in
-            let a = Array(candidate.utf8), b = Array(expected.utf8)
+            let a = Array(candidate.utf8)
+            let b = Array(expected.utf8)
             guard a.count == b.count else { return false }
             return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
         }

@@ -51,8 +51,10 @@ public final class FastSMTPApplication: Sendable {
     /// MariaDB (shared by replicas, migrated by a job) a schema that is behind stops startup.
     /// - Parameter resolver: DNS for DKIM and SPF; by default the stub resolver over `FASTSMTP_DNS_SERVERS` or
     ///   /etc/resolv.conf (tests pass a zone).
-    public static func make(settings: Settings, roles: Roles = .all, logger: Logger,
-                            resolver: (any DNSResolver)? = nil) async throws -> FastSMTPApplication {
+    public static func make(
+        settings: Settings, roles: Roles = .all, logger: Logger,
+        resolver: (any DNSResolver)? = nil
+    ) async throws -> FastSMTPApplication {
         var resolver = resolver
         if resolver == nil, roles.smtp {
             do {
@@ -67,7 +69,9 @@ public final class FastSMTPApplication: Sendable {
             try await Database.withDatabase(location, logger: logger, poolSize: 1) { database in
                 let migrator = Migrator(database: database, logger: logger)
                 guard try await migrator.isCurrent() else {
-                    throw StartupError("database schema is at \(try await migrator.current()), this FastSMTP needs \(migrator.head): run `fastsmtp db upgrade` first")
+                    throw StartupError(
+                        "database schema is at \(try await migrator.current()), this FastSMTP needs \(migrator.head): run `fastsmtp db upgrade` first"
+                    )
                 }
             }
         }
@@ -82,12 +86,15 @@ public final class FastSMTPApplication: Sendable {
             }
         }
         let rootAPIKey = roles.api ? try RootAPIKey.resolve(settings: settings).key : settings.rootAPIKey
-        return FastSMTPApplication(settings: settings, roles: roles, database: database, rootAPIKey: rootAPIKey,
-                                   resolver: resolver, logger: logger)
+        return FastSMTPApplication(
+            settings: settings, roles: roles, database: database, rootAPIKey: rootAPIKey,
+            resolver: resolver, logger: logger)
     }
 
-    private init(settings: Settings, roles: Roles, database: Database, rootAPIKey: String?,
-                 resolver: (any DNSResolver)?, logger: Logger) {
+    private init(
+        settings: Settings, roles: Roles, database: Database, rootAPIKey: String?,
+        resolver: (any DNSResolver)?, logger: Logger
+    ) {
         self.settings = settings
         self.roles = roles
         self.database = database
@@ -146,20 +153,21 @@ public final class FastSMTPApplication: Sendable {
         let dispatcher = httpClient.map { WebhookDispatcher(client: $0, timeout: .seconds(settings.webhookTimeout)) }
         if let httpClient { services.append(HTTPClientService(client: httpClient)) }
         if roles.worker, let dispatcher {
-            services.append(DeliveryWorker(
-                store: store,
-                dispatcher: dispatcher,
-                wakeup: wakeup,
-                configuration: .init(
-                    instanceID: settings.instanceID,
-                    concurrency: settings.workerConcurrency,
-                    pollInterval: .milliseconds(Int64(settings.workerPollInterval * 1000)),
-                    lease: settings.workerLease,
-                    policy: settings.retryPolicy,
-                    includeRaw: settings.webhookIncludeRaw
-                ),
-                logger: logger
-            ))
+            services.append(
+                DeliveryWorker(
+                    store: store,
+                    dispatcher: dispatcher,
+                    wakeup: wakeup,
+                    configuration: .init(
+                        instanceID: settings.instanceID,
+                        concurrency: settings.workerConcurrency,
+                        pollInterval: .milliseconds(Int64(settings.workerPollInterval * 1000)),
+                        lease: settings.workerLease,
+                        policy: settings.retryPolicy,
+                        includeRaw: settings.webhookIncludeRaw
+                    ),
+                    logger: logger
+                ))
         }
         if roles.api {
             let apiPort = apiPort
@@ -168,12 +176,14 @@ public final class FastSMTPApplication: Sendable {
                 dispatcher: dispatcher,
                 migrator: migrator, wakeWorkers: { [wakeup] in wakeup.signal() }, logger: logger
             )
-            services.append(Application(
-                router: router,
-                configuration: .init(address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "FastSMTP"),
-                onServerRunning: { channel in apiPort.complete(.success(channel.localAddress?.port ?? 0)) },
-                logger: logger
-            ))
+            services.append(
+                Application(
+                    router: router,
+                    configuration: .init(
+                        address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "FastSMTP"),
+                    onServerRunning: { channel in apiPort.complete(.success(channel.localAddress?.port ?? 0)) },
+                    logger: logger
+                ))
         }
         if let smtpServer { services.append(smtpServer) }
         return services
@@ -181,11 +191,12 @@ public final class FastSMTPApplication: Sendable {
 
     /// A service group over ``services()``. With `handleSignals`, SIGTERM and SIGINT shut it down gracefully.
     public func serviceGroup(handleSignals: Bool = true) throws -> ServiceGroup {
-        ServiceGroup(configuration: .init(
-            services: try services().map { .init(service: $0) },
-            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
-            logger: logger
-        ))
+        ServiceGroup(
+            configuration: .init(
+                services: try services().map { .init(service: $0) },
+                gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+                logger: logger
+            ))
     }
 }
 

@@ -29,23 +29,32 @@ struct MailIntake: SMTPTransactionDelegate {
     static let storageFailure = SMTPReply(451, "4.3.0", "Temporary storage failure, please try again later")
     static let noSuchUser = SMTPReply(550, "5.1.1", "Recipient address rejected: no such user here")
 
-    func checkRecipient(_ address: String, envelope: SMTPEnvelope, connection: SMTPConnectionInfo) async -> RecipientCheckResult {
+    func checkRecipient(
+        _ address: String, envelope: SMTPEnvelope, connection: SMTPConnectionInfo
+    ) async -> RecipientCheckResult {
         let route: RecipientRoute?
         do {
             route = try await withTimeout(storageTimeout) { try await store.route(address: address) }
         } catch {
-            logger.error("recipient lookup failed", metadata: [
-                "smtp.session.id": "\(connection.id)", "error": "\(String(reflecting: error))",
-            ])
+            logger.error(
+                "recipient lookup failed",
+                metadata: [
+                    "smtp.session.id": "\(connection.id)", "error": "\(String(reflecting: error))",
+                ])
             return .rejected(Self.storageFailure)
         }
         guard let route else { return .rejected(Self.noSuchUser) }
         // SPF can be decided now, before the client sends the message (RFC 7208 §2.4 allows rejecting at RCPT).
         let policy = MailPolicy(domain: route.domain, settings: settings)
-        if policy.rejectSPFFail, let verdict = await spf(envelope: envelope, connection: connection), verdict.result == .fail {
-            logger.info("recipient refused: SPF fail", metadata: [
-                "smtp.session.id": "\(connection.id)", "spf.domain": "\(verdict.domain)", "spf.reason": "\(verdict.reason)",
-            ])
+        if policy.rejectSPFFail, let verdict = await spf(envelope: envelope, connection: connection),
+            verdict.result == .fail
+        {
+            logger.info(
+                "recipient refused: SPF fail",
+                metadata: [
+                    "smtp.session.id": "\(connection.id)", "spf.domain": "\(verdict.domain)",
+                    "spf.reason": "\(verdict.reason)",
+                ])
             return .rejected(MailPolicy.spfRejection(verdict))
         }
         return .accepted
@@ -56,12 +65,15 @@ struct MailIntake: SMTPTransactionDelegate {
         guard let authenticator else { return nil }
         let key = SPFVerdictCache.key(connection: connection.id, mailFrom: envelope.mailFrom, helo: envelope.helo)
         if let known = spfCache.get(key) { return known }
-        let verdict = await authenticator.spf(clientIP: connection.clientIP, mailFrom: envelope.mailFrom, helo: envelope.helo)
+        let verdict = await authenticator.spf(
+            clientIP: connection.clientIP, mailFrom: envelope.mailFrom, helo: envelope.helo)
         spfCache.set(key, verdict)
         return verdict
     }
 
-    func deliver(_ envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo) async -> Result<String, SMTPReply> {
+    func deliver(
+        _ envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo
+    ) async -> Result<String, SMTPReply> {
         let id = UUID()
         var logger = logger
         logger[metadataKey: "smtp.session.id"] = "\(connection.id)"
@@ -77,16 +89,20 @@ struct MailIntake: SMTPTransactionDelegate {
             }
             let auth = await authenticate(message, envelope: envelope, connection: connection, routes: routes)
             // Domains that reject on DKIM failure get nothing; if that is every domain, the message is refused.
-            let accepted = routes.filter { !(MailPolicy(domain: $0.domain, settings: settings).rejectDKIMFail && auth?.dkimResult == "fail") }
+            let accepted = routes.filter {
+                !(MailPolicy(domain: $0.domain, settings: settings).rejectDKIMFail && auth?.dkimResult == "fail")
+            }
             guard !accepted.isEmpty else {
                 logger.info("message refused: DKIM fail", metadata: ["dkim.result": "\(auth?.dkimResult ?? "")"])
                 return .failure(MailPolicy.dkimRejection(auth?.dkimSignatures ?? []))
             }
             let queued = try await withTimeout(storageTimeout) {
-                try await store(id: id, envelope: envelope, message: message, connection: connection, routes: accepted, auth: auth)
+                try await store(
+                    id: id, envelope: envelope, message: message, connection: connection, routes: accepted, auth: auth)
             }
             wakeup.signal()
-            logger.info("message accepted", metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued)"])
+            logger.info(
+                "message accepted", metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued)"])
             return .success(id.uuidString.lowercased())
         } catch {
             logger.error("storing a message failed; answered 451", metadata: ["error": "\(String(reflecting: error))"])
@@ -108,14 +124,17 @@ struct MailIntake: SMTPTransactionDelegate {
     }
 
     /// DKIM and SPF as the recipients' domains ask (any domain wanting a check runs it once for the message).
-    private func authenticate(_ message: [UInt8], envelope: SMTPEnvelope, connection: SMTPConnectionInfo,
-                              routes: [RecipientRoute]) async -> EmailAuthResult? {
+    private func authenticate(
+        _ message: [UInt8], envelope: SMTPEnvelope, connection: SMTPConnectionInfo,
+        routes: [RecipientRoute]
+    ) async -> EmailAuthResult? {
         guard let authenticator else { return nil }
         let policies = routes.map { MailPolicy(domain: $0.domain, settings: settings) }
         let verifyDKIM = policies.contains { $0.verifyDKIM }
         let verifySPF = policies.contains { $0.verifySPF }
         guard verifyDKIM || verifySPF else { return nil }
-        let known = spfCache.get(SPFVerdictCache.key(connection: connection.id, mailFrom: envelope.mailFrom, helo: envelope.helo))
+        let known = spfCache.get(
+            SPFVerdictCache.key(connection: connection.id, mailFrom: envelope.mailFrom, helo: envelope.helo))
         return await authenticator.validate(
             message: message, clientIP: connection.clientIP, mailFrom: envelope.mailFrom, helo: envelope.helo,
             verifyDKIM: verifyDKIM, verifySPF: verifySPF, spf: known
@@ -123,8 +142,10 @@ struct MailIntake: SMTPTransactionDelegate {
     }
 
     /// Builds one delivery per route and commits them with the message. Returns how many were queued.
-    private func store(id: UUID, envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo,
-                       routes: [RecipientRoute], auth: EmailAuthResult?) async throws -> Int {
+    private func store(
+        id: UUID, envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo,
+        routes: [RecipientRoute], auth: EmailAuthResult?
+    ) async throws -> Int {
         let receivedAt = store.now()
         let parsed = MIMEParser.parse(message)
         let messageID = parsed.messageID ?? "<\(id.uuidString.lowercased())@\(hostname)>"
@@ -134,15 +155,18 @@ struct MailIntake: SMTPTransactionDelegate {
         let authBlock = auth.map { auth in
             WebhookPayload.Auth(
                 spf: auth.spf.map { .init(result: $0.result.rawValue, domain: $0.domain.isEmpty ? nil : $0.domain) },
-                dkim: auth.dkimSignatures.map { .init(result: $0.result.rawValue, domain: $0.domain, selector: $0.selector) }
+                dkim: auth.dkimSignatures.map {
+                    .init(result: $0.result.rawValue, domain: $0.domain, selector: $0.selector)
+                }
             )
         }
         let authenticationResults = auth?.authenticationResults(authservID: hostname)
         let messagePart = WebhookPayload.Message(
             parsed: parsed, id: id.uuidString.lowercased(), messageID: messageID,
             receivedAt: receivedAt.formatted(.iso8601), size: message.count,
-            envelope: .init(mailFrom: envelope.mailFrom, rcptTo: envelope.recipients, helo: envelope.helo,
-                            clientIP: connection.clientIP, tls: connection.tls),
+            envelope: .init(
+                mailFrom: envelope.mailFrom, rcptTo: envelope.recipients, helo: envelope.helo,
+                clientIP: connection.clientIP, tls: connection.tls),
             auth: authBlock, authenticationResults: authenticationResults,
             inlineLimit: settings.webhookMaxInlineAttachmentBytes
         )
@@ -151,18 +175,20 @@ struct MailIntake: SMTPTransactionDelegate {
             let address = route.address
             let payload = WebhookPayload(
                 message: messagePart,
-                recipient: .init(id: route.recipient.id.uuidString.lowercased(), address: address, catchAll: route.isCatchAll)
+                recipient: .init(
+                    id: route.recipient.id.uuidString.lowercased(), address: address, catchAll: route.isCatchAll)
             )
             let json = try encoder.encode(payload)
-            deliveries.append(NewDelivery(
-                domainID: route.domain.id,
-                recipientID: route.recipient.id,
-                webhookURL: route.recipient.webhookURL,
-                payload: payload,
-                payloadHash: SHA256.hash(data: json).map { String(format: "%02x", $0) }.joined(),
-                dkimResult: auth?.dkimChecked == true ? auth?.dkimResult : nil,
-                spfResult: auth?.spfChecked == true ? auth?.spfResult : nil
-            ))
+            deliveries.append(
+                NewDelivery(
+                    domainID: route.domain.id,
+                    recipientID: route.recipient.id,
+                    webhookURL: route.recipient.webhookURL,
+                    payload: payload,
+                    payloadHash: SHA256.hash(data: json).map { String(format: "%02x", $0) }.joined(),
+                    dkimResult: auth?.dkimChecked == true ? auth?.dkimResult : nil,
+                    spfResult: auth?.spfChecked == true ? auth?.spfResult : nil
+                ))
         }
         guard !deliveries.isEmpty else { return 0 }
         try await store.accept(

@@ -23,11 +23,13 @@ public enum RootAPIKey {
         let key = APIKeyGenerator.generate()
         try FileManager.default.createDirectory(atPath: settings.dataDir, withIntermediateDirectories: true)
         // Create with 0600 from the start so the key is never readable by others, not even briefly.
-        guard FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data((key + "\n").utf8),
+                attributes: [.posixPermissions: 0o600])
+        else {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
         return (key, true)
     }
 }
-

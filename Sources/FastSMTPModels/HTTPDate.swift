@@ -15,13 +15,18 @@ enum HTTPDate {
     static func parse(_ text: String, now: Date) -> Date? {
         let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         if words.count == 6, words[0].hasSuffix(","), shortDays.contains(String(words[0].dropLast())),
-           words[5] == "GMT", words[1].count == 2, words[3].count == 4 {
+            words[5] == "GMT", words[1].count == 2, words[3].count == 4
+        {
             return build(year: number(words[3]), month: month(words[2]), day: number(words[1]), time: words[4])
         }
-        if words.count == 4, words[0].hasSuffix(","), longDays.contains(String(words[0].dropLast())), words[3] == "GMT" {
+        if words.count == 4, words[0].hasSuffix(","), longDays.contains(String(words[0].dropLast())), words[3] == "GMT"
+        {
             let parts = words[1].split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 3, parts[0].count == 2, parts[2].count == 2, let yy = number(parts[2]) else { return nil }
-            return build(year: fullYear(twoDigits: yy, now: now), month: month(parts[1]), day: number(parts[0]), time: words[2])
+            guard parts.count == 3, parts[0].count == 2, parts[2].count == 2, let yy = number(parts[2]) else {
+                return nil
+            }
+            return build(
+                year: fullYear(twoDigits: yy, now: now), month: month(parts[1]), day: number(parts[0]), time: words[2])
         }
         if words.count == 5, shortDays.contains(words[0]), (1...2).contains(words[2].count), words[4].count == 4 {
             return build(year: number(words[4]), month: month(words[1]), day: number(words[2]), time: words[3])
@@ -39,7 +44,8 @@ enum HTTPDate {
     }
 
     private static func fullYear(twoDigits yy: Int, now: Date) -> Int {
-        let currentYear = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: now).year ?? 2000
+        let currentYear =
+            Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: now).year ?? 2000
         var year = currentYear - currentYear % 100 + yy
         if year > currentYear + 50 { year -= 100 }
         return year
@@ -48,9 +54,9 @@ enum HTTPDate {
     private static func build(year: Int?, month: Int?, day: Int?, time: String) -> Date? {
         let clock = time.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard let year, let month, let day, clock.count == 3, clock.allSatisfy({ $0.count == 2 }),
-              let hour = number(clock[0]), let minute = number(clock[1]), let second = number(clock[2]),
-              hour < 24, minute < 60, second <= 60,
-              day >= 1, day <= daysInMonth(year: year, month: month)
+            let hour = number(clock[0]), let minute = number(clock[1]), let second = number(clock[2]),
+            hour < 24, minute < 60, second <= 60,
+            day >= 1, day <= daysInMonth(year: year, month: month)
         else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = Double(days) * 86_400 + Double(hour * 3600 + minute * 60 + second)

@@ -164,7 +164,8 @@ struct SettingsValueReader {
     func port(_ name: String) throws(SettingsError) -> Int? {
         guard let raw = values[name] else { return nil }
         guard let value = Int(raw), (0...65535).contains(value) else {
-            throw SettingsError(variable: name, message: "must be a port number 0-65535, got \(SettingsError.quoted(raw))")
+            throw SettingsError(
+                variable: name, message: "must be a port number 0-65535, got \(SettingsError.quoted(raw))")
         }
         return value
     }
@@ -172,7 +173,8 @@ struct SettingsValueReader {
     func double(_ name: String) throws(SettingsError) -> Double? {
         guard let raw = values[name] else { return nil }
         guard let value = Double(raw), value.isFinite else {
-            throw SettingsError(variable: name, message: "must be a number of seconds, got \(SettingsError.quoted(raw))")
+            throw SettingsError(
+                variable: name, message: "must be a number of seconds, got \(SettingsError.quoted(raw))")
         }
         return value
     }
@@ -183,12 +185,15 @@ struct SettingsValueReader {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false
         default:
-            throw SettingsError(variable: name, message: "must be a boolean (true/false, 1/0, yes/no, on/off), got \(SettingsError.quoted(raw))")
+            throw SettingsError(
+                variable: name,
+                message: "must be a boolean (true/false, 1/0, yes/no, on/off), got \(SettingsError.quoted(raw))")
         }
     }
 
     /// One of an enumeration's raw values, case-insensitively.
-    func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws(SettingsError) -> T? where T.RawValue == String {
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type) throws(SettingsError) -> T?
+    where T.RawValue == String {
         guard let raw = values[name] else { return nil }
         guard let value = T(rawValue: raw.lowercased()) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")

@@ -15,8 +15,16 @@ extension Settings {
         try Self.requirePort(apiPort, V.apiPort)
         try Self.requireNonEmpty(apiHost, V.apiHost)
 
-        if smtpHostname.isEmpty || smtpHostname.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x21 || $0.value == 0x7F }) {
-            throw SettingsError(variable: V.smtpHostname, message: "must be a host name without spaces or control characters, got \(SettingsError.quoted(smtpHostname))")
+        if smtpHostname.isEmpty
+            || smtpHostname.unicodeScalars.contains(where: {
+                $0.properties.isWhitespace || $0.value < 0x21 || $0.value == 0x7F
+            })
+        {
+            throw SettingsError(
+                variable: V.smtpHostname,
+                message:
+                    "must be a host name without spaces or control characters, got \(SettingsError.quoted(smtpHostname))"
+            )
         }
         try Self.requirePositive(smtpMaxMessageSize, V.smtpMaxMessageSize)
         try Self.requirePositive(smtpMaxRecipients, V.smtpMaxRecipients)
@@ -24,7 +32,8 @@ extension Settings {
         try Self.requirePositive(smtpCommandTimeout, V.smtpCommandTimeout)
         try Self.requirePositive(smtpDataTimeout, V.smtpDataTimeout)
         if smtpMinDataRate < 0 {
-            throw SettingsError(variable: V.smtpMinDataRate, message: "must be 0 or more bytes per second, got '\(smtpMinDataRate)'")
+            throw SettingsError(
+                variable: V.smtpMinDataRate, message: "must be 0 or more bytes per second, got '\(smtpMinDataRate)'")
         }
         try Self.requirePositive(smtpMaxConnections, V.smtpMaxConnections)
         try Self.requirePositive(smtpMaxConnectionsPerIP, V.smtpMaxConnectionsPerIP)
@@ -36,7 +45,8 @@ extension Settings {
         try Self.validateDatabaseURL(databaseURL)
         try Self.requirePositive(databasePoolSize, V.databasePoolSize)
         if databasePoolMaxOverflow < 0 {
-            throw SettingsError(variable: V.databasePoolMaxOverflow, message: "must be 0 or more, got '\(databasePoolMaxOverflow)'")
+            throw SettingsError(
+                variable: V.databasePoolMaxOverflow, message: "must be 0 or more, got '\(databasePoolMaxOverflow)'")
         }
 
         try Self.requirePositive(webhookTimeout, V.webhookTimeout)
@@ -48,8 +58,9 @@ extension Settings {
         try Self.requirePositive(workerConcurrency, V.workerConcurrency)
         try Self.requirePositive(workerPollInterval, V.workerPollInterval)
         if webhookMaxInlineAttachmentBytes < 0 {
-            throw SettingsError(variable: V.webhookMaxInlineAttachmentBytes,
-                                message: "must be 0 or more, got '\(webhookMaxInlineAttachmentBytes)'")
+            throw SettingsError(
+                variable: V.webhookMaxInlineAttachmentBytes,
+                message: "must be 0 or more, got '\(webhookMaxInlineAttachmentBytes)'")
         }
         if !(workerLease.isFinite && workerLease > Double(webhookTimeout)) {
             throw SettingsError(
@@ -60,7 +71,9 @@ extension Settings {
 
         if !Self.supportedAPIKeyHashAlgorithms.contains(apiKeyHashAlgorithm) {
             let allowed = Self.supportedAPIKeyHashAlgorithms.joined(separator: ", ")
-            throw SettingsError(variable: V.apiKeyHashAlgorithm, message: "must be one of \(allowed), got \(SettingsError.quoted(apiKeyHashAlgorithm))")
+            throw SettingsError(
+                variable: V.apiKeyHashAlgorithm,
+                message: "must be one of \(allowed), got \(SettingsError.quoted(apiKeyHashAlgorithm))")
         }
         try Self.requireNonEmpty(instanceID, V.instanceID)
     }
@@ -72,7 +85,8 @@ extension Settings {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             if !exists || isDirectory.boolValue || !FileManager.default.isReadableFile(atPath: path) {
-                throw SettingsError(variable: name, message: "must name a readable file, got \(SettingsError.quoted(path))")
+                throw SettingsError(
+                    variable: name, message: "must name a readable file, got \(SettingsError.quoted(path))")
             }
         }
         switch (smtpTLSCert, smtpTLSKey) {
@@ -83,7 +97,8 @@ extension Settings {
         case (nil, nil) where smtpRequireSTARTTLS:
             throw SettingsError(
                 variable: V.smtpRequireSTARTTLS,
-                message: "requires \(V.smtpTLSCert) and \(V.smtpTLSKey) (STARTTLS cannot be offered without a certificate)"
+                message:
+                    "requires \(V.smtpTLSCert) and \(V.smtpTLSKey) (STARTTLS cannot be offered without a certificate)"
             )
         default:
             break
@@ -96,20 +111,26 @@ extension Settings {
         let name = SettingsVariable.databaseURL
         let shown = SettingsError.quoted(redactDatabaseURL(url))
         guard let separator = url.range(of: "://") else {
-            throw SettingsError(variable: name, message: "must be a URL like sqlite:///path/to.db or postgresql://user:pass@host/db, got \(shown)")
+            throw SettingsError(
+                variable: name,
+                message: "must be a URL like sqlite:///path/to.db or postgresql://user:pass@host/db, got \(shown)")
         }
         let scheme = url[..<separator.lowerBound]
         let schemeChars = scheme.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "+-.".unicodeScalars.contains($0)
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                || "+-.".unicodeScalars.contains($0)
         }
         guard !scheme.isEmpty, schemeChars else {
             throw SettingsError(variable: name, message: "must be a URL with a scheme, got \(shown)")
         }
         guard let kind = DatabaseKind.schemes[scheme.lowercased()] else {
             let allowed = DatabaseKind.schemes.keys.sorted().joined(separator: ", ")
-            throw SettingsError(variable: name, message: "unsupported database scheme '\(scheme)' (expected one of \(allowed))")
+            throw SettingsError(
+                variable: name, message: "unsupported database scheme '\(scheme)' (expected one of \(allowed))")
         }
-        if url.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) {
+        if url.unicodeScalars.contains(where: {
+            $0.properties.isWhitespace || $0.properties.generalCategory == .control
+        }) {
             throw SettingsError(variable: name, message: "must not contain spaces or control characters, got \(shown)")
         }
         if kind != .sqlite && url[separator.upperBound...].isEmpty {

@@ -159,7 +159,7 @@ public enum DatabaseKind: String, Sendable, Equatable, CaseIterable {
     /// The kind for a URL's scheme (case-insensitive); nil for anything else.
     public init?(databaseURL: String) {
         guard let range = databaseURL.range(of: "://"),
-              let kind = DatabaseKind.schemes[databaseURL[..<range.lowerBound].lowercased()]
+            let kind = DatabaseKind.schemes[databaseURL[..<range.lowerBound].lowercased()]
         else { return nil }
         self = kind
     }

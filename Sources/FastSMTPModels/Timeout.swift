@@ -6,7 +6,9 @@ public struct TimeoutError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Runs `operation`, failing with ``TimeoutError`` if it takes longer than `duration` (the operation is cancelled).
-public func withTimeout<R: Sendable>(_ duration: Duration, _ operation: @escaping @Sendable () async throws -> R) async throws -> R {
+public func withTimeout<R: Sendable>(
+    _ duration: Duration, _ operation: @escaping @Sendable () async throws -> R
+) async throws -> R {
     try await withThrowingTaskGroup(of: R.self) { group in
         group.addTask { try await operation() }
         group.addTask {

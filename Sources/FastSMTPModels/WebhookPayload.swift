@@ -11,8 +11,10 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
     public var tags: [String]
     public var rule: String?
 
-    public init(version: String = "1", event: String = "email.received", message: Message, recipient: Recipient,
-                tags: [String] = [], rule: String? = nil) {
+    public init(
+        version: String = "1", event: String = "email.received", message: Message, recipient: Recipient,
+        tags: [String] = [], rule: String? = nil
+    ) {
         self.version = version
         self.event = event
         self.message = message
@@ -56,12 +58,14 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
         /// The whole message, base64, when FASTSMTP_WEBHOOK_INCLUDE_RAW is on. Never stored per delivery.
         public var rawBase64: String?
 
-        public init(id: String, messageID: String, receivedAt: String, size: Int, envelope: Envelope,
-                    from: Address? = nil, to: [Address] = [], cc: [Address] = [], replyTo: [Address] = [],
-                    subject: String?, date: String? = nil, inReplyTo: String? = nil, references: [String] = [],
-                    headers: [Header], text: String? = nil, html: String? = nil, attachments: [Attachment] = [],
-                    auth: Auth? = nil, authenticationResults: String? = nil, defects: [String] = [],
-                    rawBase64: String? = nil) {
+        public init(
+            id: String, messageID: String, receivedAt: String, size: Int, envelope: Envelope,
+            from: Address? = nil, to: [Address] = [], cc: [Address] = [], replyTo: [Address] = [],
+            subject: String?, date: String? = nil, inReplyTo: String? = nil, references: [String] = [],
+            headers: [Header], text: String? = nil, html: String? = nil, attachments: [Attachment] = [],
+            auth: Auth? = nil, authenticationResults: String? = nil, defects: [String] = [],
+            rawBase64: String? = nil
+        ) {
             self.id = id
             self.messageID = messageID
             self.receivedAt = receivedAt
@@ -86,10 +90,20 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, messageID = "message_id", receivedAt = "received_at", size, envelope, from, to, cc,
-                 replyTo = "reply_to", subject, date, inReplyTo = "in_reply_to", references, headers, text, html,
-                 attachments, auth, authenticationResults = "authentication_results", defects,
-                 rawBase64 = "raw_base64"
+            case id
+            case messageID = "message_id"
+            case receivedAt = "received_at"
+            case size, envelope, from, to, cc
+            case
+                replyTo = "reply_to"
+            case subject, date
+            case inReplyTo = "in_reply_to"
+            case references, headers, text, html,
+                attachments, auth
+            case authenticationResults = "authentication_results"
+            case defects
+            case
+                rawBase64 = "raw_base64"
         }
     }
 
@@ -114,8 +128,10 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
         public var contentBase64: String?
         public var contentOmitted: Bool
 
-        public init(filename: String?, contentType: String, size: Int, contentID: String?, disposition: String,
-                    sha256: String, contentBase64: String? = nil, contentOmitted: Bool) {
+        public init(
+            filename: String?, contentType: String, size: Int, contentID: String?, disposition: String,
+            sha256: String, contentBase64: String? = nil, contentOmitted: Bool
+        ) {
             self.filename = filename
             self.contentType = contentType
             self.size = size
@@ -127,8 +143,14 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case filename, contentType = "content_type", size, contentID = "content_id", disposition, sha256,
-                 contentBase64 = "content_base64", contentOmitted = "content_omitted"
+            case filename
+            case contentType = "content_type"
+            case size
+            case contentID = "content_id"
+            case disposition, sha256
+            case
+                contentBase64 = "content_base64"
+            case contentOmitted = "content_omitted"
         }
     }
 
@@ -148,7 +170,11 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case mailFrom = "mail_from", rcptTo = "rcpt_to", helo, clientIP = "client_ip", tls
+            case mailFrom = "mail_from"
+            case rcptTo = "rcpt_to"
+            case helo
+            case clientIP = "client_ip"
+            case tls
         }
     }
 
@@ -203,6 +229,9 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
             self.catchAll = catchAll
         }
 
-        enum CodingKeys: String, CodingKey { case id, address, catchAll = "catch_all" }
+        enum CodingKeys: String, CodingKey {
+            case id, address
+            case catchAll = "catch_all"
+        }
     }
 }

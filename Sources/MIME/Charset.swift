@@ -24,7 +24,7 @@ import Darwin
 public struct Charset: Sendable, Hashable, CustomStringConvertible {
     enum Backend: Sendable, Hashable {
         case utf8
-        case ascii          // US-ASCII: UTF-8 if valid, else Windows-1252
+        case ascii  // US-ASCII: UTF-8 if valid, else Windows-1252
         case windows1252
         case iconv(String)  // iconv name
     }
@@ -47,7 +47,7 @@ public struct Charset: Sendable, Hashable, CustomStringConvertible {
         let junk: (UInt8) -> Bool = { $0.isWhitespace || $0 == .quote || $0 == 0x27 }
         while let first = bytes.first, junk(first) { bytes = bytes.dropFirst() }
         while let last = bytes.last, junk(last) { bytes = bytes.dropLast() }
-        if let star = bytes.firstIndex(of: 0x2A) { bytes = bytes[..<star] } // RFC 2231 language suffix
+        if let star = bytes.firstIndex(of: 0x2A) { bytes = bytes[..<star] }  // RFC 2231 language suffix
         let key = String(decoding: bytes, as: UTF8.self)
         guard let backend = Self.labels[key] else { return nil }
         self.backend = backend
@@ -76,8 +76,11 @@ public struct Charset: Sendable, Hashable, CustomStringConvertible {
 
     /// Decodes with the charset named by `label`; an unknown or missing label decodes as UTF-8 with replacement
     /// characters. The defect, if any, says what was wrong (`unknownCharset` or `invalidCharsetData`).
-    public static func decode(_ bytes: some Collection<UInt8>, label: String?)
-        -> (string: String, defect: MIMEDefect.Kind?) {
+    public static func decode(
+        _ bytes: some Collection<UInt8>, label: String?
+    )
+        -> (string: String, defect: MIMEDefect.Kind?)
+    {
         guard let label, !label.isEmpty else {
             let (string, lossless) = Charset.usASCII.decode(bytes)
             return (string, lossless ? nil : .invalidCharsetData)
@@ -93,7 +96,7 @@ public struct Charset: Sendable, Hashable, CustomStringConvertible {
 
     static func decodeUTF8(_ bytes: some Collection<UInt8>) -> (string: String, isLossless: Bool) {
         var slice = bytes[...]
-        if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) } // byte order mark
+        if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) }  // byte order mark
         return (String(decoding: slice, as: UTF8.self), isValidUTF8(slice))
     }
 
@@ -138,17 +141,29 @@ public struct Charset: Sendable, Hashable, CustomStringConvertible {
         let count = buffer.count
         while index < count {
             let lead = buffer[index]
-            if lead < 0x80 { index += 1; continue }
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
             let length: Int
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF // allowed range of the second byte
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF  // allowed range of the second byte
             switch lead {
             case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
+            case 0xE0:
+                length = 3
+                low = 0xA0
             case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
+            case 0xED:
+                length = 3
+                high = 0x9F
+            case 0xF0:
+                length = 4
+                low = 0x90
             case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
+            case 0xF4:
+                length = 4
+                high = 0x8F
             default: return false
             }
             guard index + length <= count, buffer[index + 1] >= low, buffer[index + 1] <= high else { return false }
@@ -162,7 +177,9 @@ public struct Charset: Sendable, Hashable, CustomStringConvertible {
 
     /// Converts with iconv to UTF-8. Invalid input bytes become U+FFFD and conversion resumes at the next byte.
     /// Returns nil if iconv does not know the charset.
-    static func decodeWithIconv(_ input: some Collection<UInt8>, from name: String) -> (string: String, isLossless: Bool)? {
+    static func decodeWithIconv(
+        _ input: some Collection<UInt8>, from name: String
+    ) -> (string: String, isLossless: Bool)? {
         let descriptor = iconv_open("UTF-8", name)
         guard Int(bitPattern: descriptor) != -1 else { return nil }
         defer { iconv_close(descriptor) }
@@ -181,19 +198,21 @@ public struct Charset: Sendable, Hashable, CustomStringConvertible {
                     var outPointer: UnsafeMutablePointer<CChar>? = chunkBase
                     var outLeft = chunkBytes.count
                     let flushing = inLeft == 0 || inPointer == nil
-                    let result = flushing
-                        ? iconv(descriptor, nil, nil, &outPointer, &outLeft) // end the shift state
+                    let result =
+                        flushing
+                        ? iconv(descriptor, nil, nil, &outPointer, &outLeft)  // end the shift state
                         : iconv(descriptor, &inPointer, &inLeft, &outPointer, &outLeft)
                     let failure = result == -1 ? errno : 0
-                    output.append(contentsOf: UnsafeRawBufferPointer(start: chunkBase, count: chunkBytes.count - outLeft))
+                    output.append(
+                        contentsOf: UnsafeRawBufferPointer(start: chunkBase, count: chunkBytes.count - outLeft))
                     if failure == E2BIG { continue }
                     if flushing { break }
-                    if failure == EILSEQ {       // invalid sequence: replace one byte and resume
+                    if failure == EILSEQ {  // invalid sequence: replace one byte and resume
                         output.append(contentsOf: replacement)
                         lossless = false
                         inPointer = inPointer.map { $0 + 1 }
                         inLeft -= 1
-                    } else if failure != 0 {     // EINVAL: truncated sequence at the end
+                    } else if failure != 0 {  // EINVAL: truncated sequence at the end
                         output.append(contentsOf: replacement)
                         lossless = false
                         inLeft = 0
@@ -210,17 +229,27 @@ public struct Charset: Sendable, Hashable, CustomStringConvertible {
         var table: [String: Backend] = [:]
         func add(_ backend: Backend, _ names: [String]) { for name in names { table[name] = backend } }
         add(.utf8, ["utf-8", "utf8", "unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"])
-        add(.ascii, ["us-ascii", "ascii", "us", "ansi_x3.4-1968", "ansi_x3.4-1986", "ansi-x3.4-1968", "ansi-x3.4-1986",
-                     "iso646-us", "iso-ir-6", "cp367", "ibm367", "csascii", "646", "iso_646.irv:1991"])
-        add(.windows1252, ["iso-8859-1", "iso8859-1", "iso_8859-1", "iso88591", "iso_8859-1:1987", "8859-1", "latin1",
-                           "latin-1", "l1", "cp819", "ibm819", "iso-ir-100", "csisolatin1", "windows-1252", "cp1252", "cp-1252",
-                           "x-cp1252", "win-1252"])
+        add(
+            .ascii,
+            [
+                "us-ascii", "ascii", "us", "ansi_x3.4-1968", "ansi_x3.4-1986", "ansi-x3.4-1968", "ansi-x3.4-1986",
+                "iso646-us", "iso-ir-6", "cp367", "ibm367", "csascii", "646", "iso_646.irv:1991",
+            ])
+        add(
+            .windows1252,
+            [
+                "iso-8859-1", "iso8859-1", "iso_8859-1", "iso88591", "iso_8859-1:1987", "8859-1", "latin1",
+                "latin-1", "l1", "cp819", "ibm819", "iso-ir-100", "csisolatin1", "windows-1252", "cp1252", "cp-1252",
+                "x-cp1252", "win-1252",
+            ])
         let latinAliases: [Int: [String]] = [
             2: ["latin2", "l2", "csisolatin2", "iso-ir-101"], 3: ["latin3", "l3", "iso-ir-109"],
             4: ["latin4", "l4", "iso-ir-110"], 5: ["cyrillic", "csisolatincyrillic", "iso-ir-144"],
-            6: ["arabic", "iso-8859-6-i", "iso-8859-6-e", "iso-ir-127"], 7: ["greek", "greek8", "iso-ir-126", "elot_928"],
+            6: ["arabic", "iso-8859-6-i", "iso-8859-6-e", "iso-ir-127"],
+            7: ["greek", "greek8", "iso-ir-126", "elot_928"],
             8: ["hebrew", "iso-8859-8-i", "iso-8859-8-e", "iso-ir-138"], 9: ["latin5", "l5", "iso-ir-148"],
-            10: ["latin6", "l6", "iso-ir-157"], 13: ["latin7", "l7"], 14: ["latin8", "l8"], 15: ["latin9", "l9", "latin-9"],
+            10: ["latin6", "l6", "iso-ir-157"], 13: ["latin7", "l7"], 14: ["latin8", "l8"],
+            15: ["latin9", "l9", "latin-9"],
             16: ["latin10", "l10"],
         ]
         for part in [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16] {
@@ -232,21 +261,41 @@ public struct Charset: Sendable, Hashable, CustomStringConvertible {
         }
         add(.iconv("KOI8-R"), ["koi8-r", "koi8r", "koi8_r", "koi", "koi8", "cskoi8r"])
         add(.iconv("KOI8-U"), ["koi8-u", "koi8u", "koi8-ru"])
-        add(.iconv("GB18030"), ["gb18030", "gb2312", "gbk", "x-gbk", "cp936", "ms936", "windows-936", "euc-cn", "euccn",
-                                "x-euc-cn", "csgb2312", "chinese", "gb_2312-80", "gb_2312", "iso-ir-58", "csiso58gb231280",
-                                "x-gb2312"])
-        add(.iconv("BIG5-HKSCS"), ["big5", "big-5", "x-big5", "cn-big5", "csbig5", "big5-hkscs", "big5hkscs", "cp950",
-                                   "ms950", "windows-950"])
-        add(.iconv("CP932"), ["shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis", "windows-31j", "cp932",
-                              "ms932", "x-ms-cp932", "cswindows31j"])
+        add(
+            .iconv("GB18030"),
+            [
+                "gb18030", "gb2312", "gbk", "x-gbk", "cp936", "ms936", "windows-936", "euc-cn", "euccn",
+                "x-euc-cn", "csgb2312", "chinese", "gb_2312-80", "gb_2312", "iso-ir-58", "csiso58gb231280",
+                "x-gb2312",
+            ])
+        add(
+            .iconv("BIG5-HKSCS"),
+            [
+                "big5", "big-5", "x-big5", "cn-big5", "csbig5", "big5-hkscs", "big5hkscs", "cp950",
+                "ms950", "windows-950",
+            ])
+        add(
+            .iconv("CP932"),
+            [
+                "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis", "windows-31j", "cp932",
+                "ms932", "x-ms-cp932", "cswindows31j",
+            ])
         add(.iconv("EUC-JP"), ["euc-jp", "eucjp", "x-euc-jp", "x-euc", "cseucpkdfmtjapanese"])
         // ISO-2022-JP-2 is a superset that glibc also decodes half-width katakana (ESC ( I) with.
-        add(.iconv("ISO-2022-JP-2"), ["iso-2022-jp", "csiso2022jp", "iso-2022-jp-1", "iso-2022-jp-2", "csiso2022jp2", "jis",
-                                      "x-jis"])
+        add(
+            .iconv("ISO-2022-JP-2"),
+            [
+                "iso-2022-jp", "csiso2022jp", "iso-2022-jp-1", "iso-2022-jp-2", "csiso2022jp2", "jis",
+                "x-jis",
+            ])
         add(.iconv("ISO-2022-JP-3"), ["iso-2022-jp-3"])
-        add(.iconv("CP949"), ["euc-kr", "euckr", "x-euc-kr", "ks_c_5601-1987", "ks_c_5601-1989", "ks_c_5601", "ksc5601",
-                              "ksc_5601", "korean", "csksc56011987", "iso-ir-149", "cseuckr", "cp949", "uhc", "windows-949",
-                              "x-windows-949", "ms949"])
+        add(
+            .iconv("CP949"),
+            [
+                "euc-kr", "euckr", "x-euc-kr", "ks_c_5601-1987", "ks_c_5601-1989", "ks_c_5601", "ksc5601",
+                "ksc_5601", "korean", "csksc56011987", "iso-ir-149", "cseuckr", "cp949", "uhc", "windows-949",
+                "x-windows-949", "ms949",
+            ])
         add(.iconv("ISO-2022-KR"), ["iso-2022-kr", "csiso2022kr"])
         add(.iconv("UTF-16"), ["utf-16", "utf16", "ucs-2", "iso-10646-ucs-2", "csunicode"])
         add(.iconv("UTF-16LE"), ["utf-16le", "utf16le", "unicodefffe"])

@@ -26,7 +26,8 @@ public struct ContentType: Sendable, Hashable {
         let slash = head.firstIndex(of: 0x2F)
         let type = String(decoding: head[..<(slash ?? head.endIndex)].map(\.asciiLowercased), as: UTF8.self)
         guard !type.isEmpty else { return nil }
-        let subtype = slash.map { String(decoding: head[head.index(after: $0)...].map(\.asciiLowercased), as: UTF8.self) } ?? ""
+        let subtype =
+            slash.map { String(decoding: head[head.index(after: $0)...].map(\.asciiLowercased), as: UTF8.self) } ?? ""
         self.init(type: type, subtype: subtype, parameters: parsed.parameters)
     }
 

@@ -90,7 +90,7 @@ private struct AddressParser {
             case .space, .tab, .cr, .lf:
                 sawSpace = true
                 index += 1
-            case 0x28: // "(" comment
+            case 0x28:  // "(" comment
                 let (text, next) = Self.comment(bytes, from: index)
                 let decoded = EncodedWord.decode(text[...]).trimmedWhitespace
                 if !decoded.isEmpty { comments.append(decoded) }
@@ -100,15 +100,15 @@ private struct AddressParser {
                 let (content, next) = ParameterParser.quotedString(bytes, from: index)
                 appendWord(content, .quoted, raw: bytes[index..<next].filter { $0 != .cr && $0 != .lf })
                 index = next
-            case 0x3C: // "<"
+            case 0x3C:  // "<"
                 angleAddress = Self.angleAddress(bytes, from: index + 1, next: &index)
                 sawSpace = true
-            case 0x3E: // stray ">"
+            case 0x3E:  // stray ">"
                 index += 1
-            case 0x2C: // ","
+            case 0x2C:  // ","
                 finishMailbox()
                 index += 1
-            case 0x3B: // ";" ends a group
+            case 0x3B:  // ";" ends a group
                 finishMailbox()
                 if let name = groupName {
                     entries.append(.group(name: name, members: groupMembers))
@@ -122,7 +122,7 @@ private struct AddressParser {
                 comments = []
                 sawSpace = false
                 index += 1
-            case .colon, 0x40, 0x2E: // ":" (inside a group), "@" and "." outside an angle address
+            case .colon, 0x40, 0x2E:  // ":" (inside a group), "@" and "." outside an angle address
                 appendWord([byte], .special)
                 index += 1
             default:
@@ -177,10 +177,11 @@ private struct AddressParser {
         // Group the words: whitespace separates groups except next to "." and "@".
         var groups: [[PhraseWord]] = []
         for word in words {
-            let joinsPrevious = groups.last.map { previous in
-                !word.spaceBefore || word.kind == .special || word.bytes.first == 0x2E
-                    || previous.last?.kind == .special || previous.last?.bytes.last == 0x2E
-            } ?? false
+            let joinsPrevious =
+                groups.last.map { previous in
+                    !word.spaceBefore || word.kind == .special || word.bytes.first == 0x2E
+                        || previous.last?.kind == .special || previous.last?.bytes.last == 0x2E
+                } ?? false
             if joinsPrevious { groups[groups.count - 1].append(word) } else { groups.append([word]) }
         }
         let isAt: (PhraseWord) -> Bool = { $0.kind == .special && $0.bytes == [0x40] }
@@ -195,7 +196,9 @@ private struct AddressParser {
             if !phrase.isEmpty { phrase.append(.space) }
             phrase.append(contentsOf: word.bytes)
         }
-        let name = phrase.isEmpty ? (comments.isEmpty ? nil : comments.joined(separator: " ")) : EncodedWord.decode(phrase[...])
+        let name =
+            phrase.isEmpty
+            ? (comments.isEmpty ? nil : comments.joined(separator: " ")) : EncodedWord.decode(phrase[...])
         return EmailAddress(address: String(decoding: address, as: UTF8.self), name: name)
     }
 
@@ -245,7 +248,10 @@ private struct AddressParser {
         var index = start
         while index < bytes.endIndex {
             let byte = bytes[index]
-            if byte == 0x3E { index += 1; break }
+            if byte == 0x3E {
+                index += 1
+                break
+            }
             switch byte {
             case .space, .tab, .cr, .lf: index += 1
             case 0x28: index = ParameterParser.skipComment(bytes, from: index)

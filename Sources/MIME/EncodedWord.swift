@@ -26,7 +26,7 @@ public enum EncodedWord {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var run = Run()
-        var pendingSpace = bytes.startIndex..<bytes.startIndex // whitespace after an encoded word, not yet emitted
+        var pendingSpace = bytes.startIndex..<bytes.startIndex  // whitespace after an encoded word, not yet emitted
         var lastWasWord = false
         var index = bytes.startIndex
         let end = bytes.endIndex
@@ -59,7 +59,10 @@ public enum EncodedWord {
             }
             // Ordinary text up to the next whitespace or possible encoded word.
             run.flush(into: &output)
-            if lastWasWord { output.append(contentsOf: bytes[pendingSpace]); lastWasWord = false }
+            if lastWasWord {
+                output.append(contentsOf: bytes[pendingSpace])
+                lastWasWord = false
+            }
             var next = index + 1
             while next < end, !bytes[next].isWhitespace {
                 if bytes[next] == .equals, next + 1 < end, bytes[next + 1] == .question { break }
@@ -115,20 +118,23 @@ public enum EncodedWord {
         guard index > charsetStart, index + 3 < end, bytes[index + 2] == .question else { return nil }
         let charset = String(decoding: bytes[charsetStart..<index], as: UTF8.self)
         let encoding = bytes[index + 1].asciiLowercased
-        guard encoding == 0x62 || encoding == 0x71 else { return nil } // "b" or "q"
+        guard encoding == 0x62 || encoding == 0x71 else { return nil }  // "b" or "q"
         let textStart = index + 3
         var textEnd = textStart
         while true {
             guard textEnd + 1 < end else { return nil }
             if bytes[textEnd] == .question, bytes[textEnd + 1] == .equals { break }
             // "=?" inside the text starts another word, so this one is malformed ("=?=" is padding, then the end).
-            if bytes[textEnd] == .equals, bytes[textEnd + 1] == .question, textEnd + 2 >= end || bytes[textEnd + 2] != .equals {
+            if bytes[textEnd] == .equals, bytes[textEnd + 1] == .question,
+                textEnd + 2 >= end || bytes[textEnd + 2] != .equals
+            {
                 return nil
             }
             textEnd += 1
         }
         let text = bytes[textStart..<textEnd]
-        let decoded = encoding == 0x62 ? Base64.decode(text).bytes : QuotedPrintable.decode(text, underscoreIsSpace: true).bytes
+        let decoded =
+            encoding == 0x62 ? Base64.decode(text).bytes : QuotedPrintable.decode(text, underscoreIsSpace: true).bytes
         return Word(charset: charset, decoded: decoded, end: textEnd + 2)
     }
 }

@@ -101,12 +101,18 @@ struct HeaderScanner {
             guard let fieldName = name else { return }
             name = nil
             if fields.count >= maxCount {
-                if !countReported { report(.headerCountLimit, "more than \(maxCount) fields"); countReported = true }
+                if !countReported {
+                    report(.headerCountLimit, "more than \(maxCount) fields")
+                    countReported = true
+                }
                 return
             }
             let size = fieldName.utf8.count + value.count
             if storedBytes + size > maxBytes {
-                if !bytesReported { report(.headerBytesLimit, "more than \(maxBytes) bytes"); bytesReported = true }
+                if !bytesReported {
+                    report(.headerBytesLimit, "more than \(maxBytes) bytes")
+                    bytesReported = true
+                }
                 return
             }
             storedBytes += size
@@ -124,7 +130,7 @@ struct HeaderScanner {
             if lineEnd > position, buffer[lineEnd - 1] == .cr { lineEnd -= 1 }
             let next = lineFeed < end ? lineFeed + 1 : end
             defer { isFirstLine = false }
-            if lineEnd == position {                                   // the blank line
+            if lineEnd == position {  // the blank line
                 flush()
                 return Result(fields: fields, bodyStart: next, endedAtBoundary: false)
             }
@@ -133,12 +139,13 @@ struct HeaderScanner {
                 flush()
                 return Result(fields: fields, bodyStart: position, endedAtBoundary: true)
             }
-            if first.isWSP {                                           // folded continuation
+            if first.isWSP {  // folded continuation
                 if name != nil {
                     if value.count + (lineEnd - position) <= maxBytes {
                         value.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position..<lineEnd]))
                     } else if !bytesReported {
-                        report(.headerBytesLimit, "field longer than \(maxBytes) bytes"); bytesReported = true
+                        report(.headerBytesLimit, "field longer than \(maxBytes) bytes")
+                        bytesReported = true
                     }
                 } else if invalidLines == .endSection {
                     report(.invalidHeaderLine, "continuation line without a field")
@@ -149,7 +156,8 @@ struct HeaderScanner {
             let colon = buffer.index(of: .colon, from: position, to: lineEnd)
             var nameEnd = colon
             while nameEnd > position, buffer[nameEnd - 1].isWSP { nameEnd -= 1 }  // obs-optional: WSP before ":"
-            let nameIsValid = colon < lineEnd && nameEnd > position
+            let nameIsValid =
+                colon < lineEnd && nameEnd > position
                 && UnsafeBufferPointer(rebasing: buffer[position..<nameEnd]).allSatisfy { $0 >= 33 && $0 <= 126 }
             if nameIsValid {
                 flush()
@@ -161,8 +169,9 @@ struct HeaderScanner {
             }
             flush()
             if isFirstLine, allowsMboxFromLine, lineEnd - position >= 5,
-               UnsafeBufferPointer(rebasing: buffer[position..<(position + 5)]).elementsEqual("From ".utf8) {
-                position = next                                        // mbox separator line
+                UnsafeBufferPointer(rebasing: buffer[position..<(position + 5)]).elementsEqual("From ".utf8)
+            {
+                position = next  // mbox separator line
                 continue
             }
             if invalidLines == .skip || colon == position {
@@ -170,8 +179,9 @@ struct HeaderScanner {
                 position = next
                 continue
             }
-            let excerpt = String(decoding: UnsafeBufferPointer(rebasing: buffer[position..<min(lineEnd, position + 40)]),
-                                 as: UTF8.self)
+            let excerpt = String(
+                decoding: UnsafeBufferPointer(rebasing: buffer[position..<min(lineEnd, position + 40)]),
+                as: UTF8.self)
             report(.missingHeaderBodySeparator, "line \(excerpt.debugDescription) is not a header field")
             return Result(fields: fields, bodyStart: position, endedAtBoundary: false)
         }

@@ -26,7 +26,9 @@ public struct MIMELimits: Sendable, Hashable {
     /// Bytes of (unfolded) field values and names kept per header section.
     public var maxHeaderBytes: Int
 
-    public init(maxDepth: Int = 50, maxParts: Int = 1_000, maxHeaderCount: Int = 1_000, maxHeaderBytes: Int = 256 * 1024) {
+    public init(
+        maxDepth: Int = 50, maxParts: Int = 1_000, maxHeaderCount: Int = 1_000, maxHeaderBytes: Int = 256 * 1024
+    ) {
         self.maxDepth = maxDepth
         self.maxParts = maxParts
         self.maxHeaderCount = maxHeaderCount

@@ -54,9 +54,9 @@ public struct ParameterizedValue: Sendable, Hashable {
 enum ParameterParser {
     /// A raw `name=value` before RFC 2231 assembly.
     private struct RawParameter {
-        var base: String          // lower-cased name without the RFC 2231 suffix
-        var section: Int?         // "name*3" → 3
-        var extended: Bool        // "name*" or "name*3*"
+        var base: String  // lower-cased name without the RFC 2231 suffix
+        var section: Int?  // "name*3" → 3
+        var extended: Bool  // "name*" or "name*3*"
         var value: [UInt8]
         var order: Int
     }
@@ -75,8 +75,10 @@ enum ParameterParser {
                 return content
             }
             let start = index
-            while index < end, !bytes[index].isWhitespace, bytes[index] != 0x3B, bytes[index] != 0x28, bytes[index] != .quote,
-                  allowingSlash || bytes[index] != 0x2F {
+            while index < end, !bytes[index].isWhitespace, bytes[index] != 0x3B, bytes[index] != 0x28,
+                bytes[index] != .quote,
+                allowingSlash || bytes[index] != 0x2F
+            {
                 index += 1
             }
             return Array(bytes[start..<index])
@@ -95,12 +97,20 @@ enum ParameterParser {
 
         var raws: [RawParameter] = []
         while index < end, raws.count < maxParameters {
-            if bytes[index] == 0x3B || bytes[index].isWhitespace { index += 1; continue }
-            if bytes[index] == 0x28 { index = skipComment(bytes, from: index); continue }
+            if bytes[index] == 0x3B || bytes[index].isWhitespace {
+                index += 1
+                continue
+            }
+            if bytes[index] == 0x28 {
+                index = skipComment(bytes, from: index)
+                continue
+            }
             // attribute
             let nameStart = index
-            while index < end, !bytes[index].isWhitespace, bytes[index] != .equals, bytes[index] != 0x3B, bytes[index] != 0x28,
-                  bytes[index] != .quote {
+            while index < end, !bytes[index].isWhitespace, bytes[index] != .equals, bytes[index] != 0x3B,
+                bytes[index] != 0x28,
+                bytes[index] != .quote
+            {
                 index += 1
             }
             let name = bytes[nameStart..<index]
@@ -120,12 +130,15 @@ enum ParameterParser {
             } else {
                 let valueStart = index
                 while true {
-                    while index < end, !bytes[index].isWhitespace, bytes[index] != 0x3B, bytes[index] != 0x28 { index += 1 }
+                    while index < end, !bytes[index].isWhitespace, bytes[index] != 0x3B, bytes[index] != 0x28 {
+                        index += 1
+                    }
                     // An unquoted run of encoded words separated by spaces (`name==?a?b?…?= =?a?b?…?=`) is one value.
                     var next = index
                     while next < end, bytes[next].isWhitespace { next += 1 }
                     guard next > index, next + 1 < end, bytes[next] == .equals, bytes[next + 1] == .question,
-                          EncodedWord.containsEncodedWordStart(bytes[valueStart..<index]) else { break }
+                        EncodedWord.containsEncodedWordStart(bytes[valueStart..<index])
+                    else { break }
                     index = next
                 }
                 value = Array(bytes[valueStart..<index])
@@ -151,7 +164,8 @@ enum ParameterParser {
         let extended = digits.last == 0x2A
         if extended { digits = digits.dropLast() }
         guard digits.count <= 9, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              let section = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
+            let section = Int(String(decoding: digits, as: UTF8.self))
+        else { return nil }
         return RawParameter(base: base, section: section, extended: extended, value: value, order: order)
     }
 
@@ -181,7 +195,10 @@ enum ParameterParser {
             var bytes: [UInt8] = []
             for (position, number) in sections.keys.sorted().enumerated() {
                 guard let raw = sections[number] else { continue }
-                guard raw.extended else { bytes.append(contentsOf: raw.value); continue }
+                guard raw.extended else {
+                    bytes.append(contentsOf: raw.value)
+                    continue
+                }
                 var value = raw.value[...]
                 if position == 0 {
                     // charset'language'text — tolerate a missing language part.
@@ -197,8 +214,9 @@ enum ParameterParser {
                         }
                     }
                 } else if let charset, !charset.isEmpty, let quote = value.firstIndex(of: 0x27),
-                          String(decoding: value[..<quote], as: UTF8.self).equalsIgnoringASCIICase(charset) {
-                    value = value[(quote + 1)...] // a later section that repeats "charset'" (seen in the wild)
+                    String(decoding: value[..<quote], as: UTF8.self).equalsIgnoringASCIICase(charset)
+                {
+                    value = value[(quote + 1)...]  // a later section that repeats "charset'" (seen in the wild)
                 }
                 bytes.append(contentsOf: percentDecoded(value))
             }
@@ -214,7 +232,8 @@ enum ParameterParser {
         var index = bytes.startIndex
         while index < bytes.endIndex {
             if bytes[index] == 0x25, index + 2 < bytes.endIndex,
-               let high = bytes[index + 1].hexValue, let low = bytes[index + 2].hexValue {
+                let high = bytes[index + 1].hexValue, let low = bytes[index + 2].hexValue
+            {
                 output.append(high << 4 | low)
                 index += 3
             } else {

@@ -37,14 +37,15 @@ public enum MIMEParser {
 final class ParseContext {
     let limits: MIMELimits
     var defects: [MIMEDefect] = []
-    var partCount = 1 // the top-level message
+    var partCount = 1  // the top-level message
     private var partLimitReported = false
 
     init(limits: MIMELimits) { self.limits = limits }
 
     func report(_ kind: MIMEDefect.Kind, _ path: [Int], _ detail: String = "") {
-        guard defects.count < 1_000 else { return } // a list of defects must not grow without bound either
-        defects.append(MIMEDefect(kind: kind, part: path, detail: detail.count > 160 ? detail.prefix(160) + "…" : detail))
+        guard defects.count < 1_000 else { return }  // a list of defects must not grow without bound either
+        defects.append(
+            MIMEDefect(kind: kind, part: path, detail: detail.count > 160 ? detail.prefix(160) + "…" : detail))
     }
 
     /// Counts a new part; false (with one defect per parse) when the limit is reached.
@@ -78,11 +79,14 @@ struct EntityParser {
 
     // MARK: Entities
 
-    func parseEntity(from start: Int, boundaries: [[UInt8]], depth: Int, path: [Int], defaultType: ContentType,
-                     isRoot: Bool) -> (part: MIMEPart, next: Int) {
+    func parseEntity(
+        from start: Int, boundaries: [[UInt8]], depth: Int, path: [Int], defaultType: ContentType,
+        isRoot: Bool
+    ) -> (part: MIMEPart, next: Int) {
         let limits = context.limits
-        var scanner = HeaderScanner(buffer: buffer, maxCount: limits.maxHeaderCount, maxBytes: limits.maxHeaderBytes,
-                                    invalidLines: .endSection)
+        var scanner = HeaderScanner(
+            buffer: buffer, maxCount: limits.maxHeaderCount, maxBytes: limits.maxHeaderBytes,
+            invalidLines: .endSection)
         scanner.allowsMboxFromLine = isRoot
         let context = self.context
         scanner.report = { kind, detail in context.report(kind, path, detail) }
@@ -97,8 +101,9 @@ struct EntityParser {
         if part.contentType.isMultipart {
             if let boundary = part.contentType.boundary, !boundary.isEmpty {
                 if depth < limits.maxDepth {
-                    return parseMultipart(part, bodyStart: bodyStart, boundary: Array(boundary.utf8), boundaries: boundaries,
-                                          depth: depth)
+                    return parseMultipart(
+                        part, bodyStart: bodyStart, boundary: Array(boundary.utf8), boundaries: boundaries,
+                        depth: depth)
                 }
                 context.report(.depthLimit, path, "multipart deeper than \(limits.maxDepth) levels kept as one part")
             } else {
@@ -125,7 +130,8 @@ struct EntityParser {
             } else {
                 // RFC 2045 §5.2: an invalid type means the default; parameters such as charset are still kept.
                 contentType.parameters = ContentType(parsing: raw)?.parameters ?? []
-                context.report(.invalidContentType, path, "Content-Type \(raw.debugDescription); using \(defaultType.mimeType)")
+                context.report(
+                    .invalidContentType, path, "Content-Type \(raw.debugDescription); using \(defaultType.mimeType)")
             }
         }
         let encoding = TransferEncoding(headerValue: headers.first(named: "Content-Transfer-Encoding"))
@@ -141,7 +147,8 @@ struct EntityParser {
         return MIMEPart(
             kind: .leaf, headers: headers, contentType: contentType,
             contentDisposition: headers.first(named: "Content-Disposition").map(ContentDisposition.init(parsing:)),
-            transferEncoding: encoding, contentID: contentID, body: [], parts: [], preamble: [], epilogue: [], path: path
+            transferEncoding: encoding, contentID: contentID, body: [], parts: [], preamble: [], epilogue: [],
+            path: path
         )
     }
 
@@ -154,8 +161,11 @@ struct EntityParser {
     /// delimiter      := CRLF dash-boundary ; dash-boundary := "--" boundary ; close-delimiter := delimiter "--"
     /// ```
     /// The CRLF before a delimiter belongs to the delimiter, not to the part. Two delimiters in a row enclose no part.
-    private func parseMultipart(_ part: MIMEPart, bodyStart: Int, boundary: [UInt8], boundaries: [[UInt8]], depth: Int)
-        -> (part: MIMEPart, next: Int) {
+    private func parseMultipart(
+        _ part: MIMEPart, bodyStart: Int, boundary: [UInt8], boundaries: [[UInt8]], depth: Int
+    )
+        -> (part: MIMEPart, next: Int)
+    {
         var part = part
         let stack = boundaries + [boundary]
         let own = stack.count - 1
@@ -193,7 +203,7 @@ struct EntityParser {
                 }
                 break
             }
-            if childStart >= end {                        // a delimiter as the very last line
+            if childStart >= end {  // a delimiter as the very last line
                 context.report(.closeBoundaryNotFound, path, "input ends after a delimiter")
                 next = end
                 break
@@ -201,10 +211,11 @@ struct EntityParser {
             let childPath = path + [children.count]
             let childNext: Int
             if let adjacent = match(lineStart: childStart, stack) {
-                childNext = adjacent.start                // two delimiters in a row: no part between them
+                childNext = adjacent.start  // two delimiters in a row: no part between them
             } else if context.admitPart(childPath) {
-                let (child, after) = parseEntity(from: childStart, boundaries: stack, depth: depth + 1, path: childPath,
-                                                 defaultType: childType, isRoot: false)
+                let (child, after) = parseEntity(
+                    from: childStart, boundaries: stack, depth: depth + 1, path: childPath,
+                    defaultType: childType, isRoot: false)
                 children.append(child)
                 childNext = after
             } else {
@@ -215,7 +226,7 @@ struct EntityParser {
                 next = end
                 break
             }
-            if found.level != own {                       // an enclosing multipart's boundary
+            if found.level != own {  // an enclosing multipart's boundary
                 context.report(.closeBoundaryNotFound, path, "an enclosing boundary ends the multipart")
                 next = childNext
                 break
@@ -228,15 +239,19 @@ struct EntityParser {
     }
 
     /// message/rfc822 and message/global: the body is itself a message (RFC 2046 §5.2.1).
-    private func parseEncapsulated(_ part: MIMEPart, bodyStart: Int, boundaries: [[UInt8]], depth: Int)
-        -> (part: MIMEPart, next: Int) {
+    private func parseEncapsulated(
+        _ part: MIMEPart, bodyStart: Int, boundaries: [[UInt8]], depth: Int
+    )
+        -> (part: MIMEPart, next: Int)
+    {
         var part = part
         part.kind = .message
         let path = part.path + [0]
         if part.transferEncoding.isIdentity {
             // Parse in place: the inner message's parts end at the same enclosing boundaries.
-            let (inner, next) = parseEntity(from: bodyStart, boundaries: boundaries, depth: depth + 1, path: path,
-                                            defaultType: .default, isRoot: false)
+            let (inner, next) = parseEntity(
+                from: bodyStart, boundaries: boundaries, depth: depth + 1, path: path,
+                defaultType: .default, isRoot: false)
             part.parts = [inner]
             part.body = storage[bodyStart..<(next == end ? end : bodyEnd(before: next, floor: bodyStart))]
             return (part, next)
@@ -248,7 +263,9 @@ struct EntityParser {
         if let defect { context.report(defect, part.path) }
         let inner = decoded.withUnsafeBufferPointer { buffer in
             EntityParser(storage: decoded, buffer: buffer, context: context)
-                .parseEntity(from: 0, boundaries: [], depth: depth + 1, path: path, defaultType: .default, isRoot: false).part
+                .parseEntity(
+                    from: 0, boundaries: [], depth: depth + 1, path: path, defaultType: .default, isRoot: false
+                ).part
         }
         part.parts = [inner]
         return (part, next)
@@ -274,7 +291,8 @@ struct EntityParser {
     }
 
     private func match(lineStart: Int, _ boundaries: [[UInt8]]) -> BoundaryLine? {
-        guard !boundaries.isEmpty, lineStart + 2 < end, buffer[lineStart] == .hyphen, buffer[lineStart + 1] == .hyphen else {
+        guard !boundaries.isEmpty, lineStart + 2 < end, buffer[lineStart] == .hyphen, buffer[lineStart + 1] == .hyphen
+        else {
             return nil
         }
         var lineEnd = buffer.index(of: .lf, from: lineStart, to: end)
@@ -284,7 +302,9 @@ struct EntityParser {
 
     /// Whether the line is `--boundary…` for a boundary in the stack, innermost first (prefix match, RFC 2046 §5.1.1).
     private func match(lineStart: Int, lineEnd: Int, _ boundaries: [[UInt8]]) -> BoundaryLine? {
-        guard lineEnd - lineStart >= 2, buffer[lineStart] == .hyphen, buffer[lineStart + 1] == .hyphen else { return nil }
+        guard lineEnd - lineStart >= 2, buffer[lineStart] == .hyphen, buffer[lineStart + 1] == .hyphen else {
+            return nil
+        }
         for level in boundaries.indices.reversed() {
             let boundary = boundaries[level]
             if buffer.matches(boundary, at: lineStart + 2, limit: lineEnd) {

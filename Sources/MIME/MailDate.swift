@@ -48,7 +48,8 @@ public struct MailDate: Sendable, Hashable {
 
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
     private static let zones: [String: Int] = [
-        "ut": 0, "utc": 0, "gmt": 0, "z": 0, "edt": -240, "est": -300, "cdt": -300, "cst": -360, "mdt": -360, "mst": -420,
+        "ut": 0, "utc": 0, "gmt": 0, "z": 0, "edt": -240, "est": -300, "cdt": -300, "cst": -360, "mdt": -360,
+        "mst": -420,
         "pdt": -420, "pst": -480, "bst": 60, "cet": 60, "cest": 120, "met": 60, "mest": 120, "eet": 120, "eest": 180,
         "jst": 540, "kst": 540, "hkt": 480, "ist": 330, "wet": 0, "west": 60, "akst": -540, "akdt": -480, "hst": -600,
         "aest": 600, "aedt": 660, "nzst": 720, "nzdt": 780, "msk": 180,
@@ -57,13 +58,16 @@ public struct MailDate: Sendable, Hashable {
     /// Parses a Date header value; nil when no day, month, year and time can be found.
     public init?(parsing text: String) {
         var bytes = Array(text.utf8)[...]
-        if let semicolon = bytes.lastIndex(of: 0x3B) { bytes = bytes[(semicolon + 1)...] } // Received: … ; date
+        if let semicolon = bytes.lastIndex(of: 0x3B) { bytes = bytes[(semicolon + 1)...] }  // Received: … ; date
         // Tokens: comments removed, "," and whitespace separate.
         var tokens: [Substring] = []
         var current: [UInt8] = []
         var index = bytes.startIndex
         func endToken() {
-            if !current.isEmpty { tokens.append(Substring(String(decoding: current, as: UTF8.self))); current = [] }
+            if !current.isEmpty {
+                tokens.append(Substring(String(decoding: current, as: UTF8.self)))
+                current = []
+            }
         }
         while index < bytes.endIndex, tokens.count < 32 {
             let byte = bytes[index]
@@ -77,20 +81,28 @@ public struct MailDate: Sendable, Hashable {
         }
         endToken()
 
-        var day: Int?, month: Int?, year: Int?, time: (Int, Int, Int)?, zone: Int?
+        var day: Int?
+        var month: Int?
+        var year: Int?
+        var time: (Int, Int, Int)?
+        var zone: Int?
         for token in tokens {
             if token.contains(":"), time == nil {
                 let pieces = token.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
-                guard pieces.count == 2 || pieces.count == 3, let hour = pieces[0], let minute = pieces[1] else { return nil }
+                guard pieces.count == 2 || pieces.count == 3, let hour = pieces[0], let minute = pieces[1] else {
+                    return nil
+                }
                 time = (hour, minute, pieces.count == 3 ? (pieces[2] ?? -1) : 0)
-            } else if let sign = token.first, sign == "+" || sign == "-", token.count == 5, let value = Int(token.dropFirst()) {
+            } else if let sign = token.first, sign == "+" || sign == "-", token.count == 5,
+                let value = Int(token.dropFirst())
+            {
                 zone = (sign == "-" ? -1 : 1) * (value / 100 * 60 + value % 100)
             } else if let number = Int(token) {
                 if day == nil, token.count <= 2 {
                     day = number
                 } else if year == nil {
                     switch token.count {
-                    case 2: year = number < 50 ? 2000 + number : 1900 + number // RFC 5322 §4.3
+                    case 2: year = number < 50 ? 2000 + number : 1900 + number  // RFC 5322 §4.3
                     case 3: year = 1900 + number
                     default: year = number
                     }
@@ -98,7 +110,8 @@ public struct MailDate: Sendable, Hashable {
             } else if token.allSatisfy(\.isLetter) || token.contains(where: \.isNumber) {
                 let prefix = String(token.prefix(3))
                 if month == nil, token.count >= 3, token.allSatisfy(\.isLetter),
-                   let found = Self.months.firstIndex(of: prefix) {
+                    let found = Self.months.firstIndex(of: prefix)
+                {
                     month = found + 1
                 } else if time != nil, zone == nil {
                     let letters = String(token.prefix { $0.isLetter })
@@ -107,8 +120,11 @@ public struct MailDate: Sendable, Hashable {
             }
         }
         guard let day, let month, let year, let (hour, minute, second) = time,
-              (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second), year >= 0
+            (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second),
+            year >= 0
         else { return nil }
-        self.init(year: year, month: month, day: day, hour: hour, minute: minute, second: second, zoneOffsetMinutes: zone ?? 0)
+        self.init(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second, zoneOffsetMinutes: zone ?? 0
+        )
     }
 }

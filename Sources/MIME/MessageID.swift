@@ -19,15 +19,24 @@ public enum MessageID {
         let hasBrackets = bytes.contains(0x3C)
         while index < bytes.endIndex {
             let byte = bytes[index]
-            if byte == 0x28 { index = ParameterParser.skipComment(bytes, from: index); continue }
+            if byte == 0x28 {
+                index = ParameterParser.skipComment(bytes, from: index)
+                continue
+            }
             if hasBrackets {
-                guard byte == 0x3C else { index += 1; continue }
+                guard byte == 0x3C else {
+                    index += 1
+                    continue
+                }
                 let close = bytes[(index + 1)...].firstIndex(of: 0x3E) ?? bytes.endIndex
                 let inner = String(decoding: bytes[(index + 1)..<close], as: UTF8.self).trimmedWhitespace
                 if !inner.isEmpty { ids.append("<\(inner)>") }
                 index = min(close + 1, bytes.endIndex)
             } else {
-                guard !byte.isWhitespace, byte != 0x2C else { index += 1; continue }
+                guard !byte.isWhitespace, byte != 0x2C else {
+                    index += 1
+                    continue
+                }
                 let start = index
                 while index < bytes.endIndex, !bytes[index].isWhitespace, bytes[index] != 0x28, bytes[index] != 0x2C {
                     index += 1

@@ -83,8 +83,10 @@ public struct MIMEAttachment: Sendable, Hashable {
     /// Where the part is in ``ParsedMessage/root``.
     public var path: [Int]
 
-    public init(filename: String?, contentType: String, charset: String? = nil, contentID: String?, disposition: String,
-                content: [UInt8], path: [Int] = []) {
+    public init(
+        filename: String?, contentType: String, charset: String? = nil, contentID: String?, disposition: String,
+        content: [UInt8], path: [Int] = []
+    ) {
         self.filename = filename
         self.contentType = contentType
         self.charset = charset
@@ -128,15 +130,17 @@ private struct BodySelection {
     }
 
     mutating func attach(_ part: MIMEPart, content: [UInt8]) {
-        let disposition: String = switch part.contentDisposition?.type {
-        case "inline": "inline"
-        case "attachment": "attachment"
-        default: part.contentID == nil ? "attachment" : "inline"
-        }
-        attachments.append(MIMEAttachment(
-            filename: part.filename, contentType: part.effectiveMIMEType, charset: part.contentType.charset,
-            contentID: part.contentID, disposition: disposition, content: content, path: part.path
-        ))
+        let disposition: String =
+            switch part.contentDisposition?.type {
+            case "inline": "inline"
+            case "attachment": "attachment"
+            default: part.contentID == nil ? "attachment" : "inline"
+            }
+        attachments.append(
+            MIMEAttachment(
+                filename: part.filename, contentType: part.effectiveMIMEType, charset: part.contentType.charset,
+                contentID: part.contentID, disposition: disposition, content: content, path: part.path
+            ))
     }
 
     mutating func decodedBody(_ part: MIMEPart) -> [UInt8] {

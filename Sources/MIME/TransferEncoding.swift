@@ -8,8 +8,11 @@ public enum TransferEncoding: Sendable, Hashable {
 
     /// Parses a header value such as `Base64` or ` quoted-printable (comment)`. Nil or empty means 7bit.
     public init(headerValue: String?) {
-        guard let headerValue else { self = .sevenBit; return }
-        var token = headerValue.utf8.prefix { $0 != 0x28 && $0 != 0x3B }[...] // cut comments and parameters
+        guard let headerValue else {
+            self = .sevenBit
+            return
+        }
+        var token = headerValue.utf8.prefix { $0 != 0x28 && $0 != 0x3B }[...]  // cut comments and parameters
         while let first = token.first, first.isWhitespace || first == .quote { token = token.dropFirst() }
         while let last = token.last, last.isWhitespace || last == .quote { token = token.dropLast() }
         switch String(decoding: token.map(\.asciiLowercased), as: UTF8.self) {
@@ -88,7 +91,9 @@ public enum Base64 {
                 let count = input.count
                 func flushPartial() {
                     switch pending {
-                    case 2: output[out] = UInt8(truncatingIfNeeded: accumulator >> 4); out += 1
+                    case 2:
+                        output[out] = UInt8(truncatingIfNeeded: accumulator >> 4)
+                        out += 1
                     case 3:
                         output[out] = UInt8(truncatingIfNeeded: accumulator >> 10)
                         output[out + 1] = UInt8(truncatingIfNeeded: accumulator >> 2)
@@ -102,8 +107,10 @@ public enum Base64 {
                 while index < count {
                     // Fast path: four alphabet characters in a row.
                     if pending == 0, index + 4 <= count {
-                        let a = table[Int(input[index])], b = table[Int(input[index + 1])]
-                        let c = table[Int(input[index + 2])], d = table[Int(input[index + 3])]
+                        let a = table[Int(input[index])]
+                        let b = table[Int(input[index + 1])]
+                        let c = table[Int(input[index + 2])]
+                        let d = table[Int(input[index + 3])]
                         if (a | b | c | d) < 64 {
                             let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
                             output[out] = UInt8(truncatingIfNeeded: value >> 16)
@@ -148,13 +155,19 @@ public enum Base64 {
 /// the result invalid. Line breaks are kept as they are.
 public enum QuotedPrintable {
     /// Decodes quoted-printable; with `underscoreIsSpace` (RFC 2047 "Q"), `_` means a space.
-    public static func decode(_ input: some Collection<UInt8>, underscoreIsSpace: Bool = false)
-        -> (bytes: [UInt8], isValid: Bool) {
+    public static func decode(
+        _ input: some Collection<UInt8>, underscoreIsSpace: Bool = false
+    )
+        -> (bytes: [UInt8], isValid: Bool)
+    {
         let result = input.withContiguousStorageIfAvailable { decode(buffer: $0, underscoreIsSpace: underscoreIsSpace) }
-        return result ?? Array(input).withUnsafeBufferPointer { decode(buffer: $0, underscoreIsSpace: underscoreIsSpace) }
+        return result
+            ?? Array(input).withUnsafeBufferPointer { decode(buffer: $0, underscoreIsSpace: underscoreIsSpace) }
     }
 
-    static func decode(buffer input: UnsafeBufferPointer<UInt8>, underscoreIsSpace: Bool) -> (bytes: [UInt8], isValid: Bool) {
+    static func decode(
+        buffer input: UnsafeBufferPointer<UInt8>, underscoreIsSpace: Bool
+    ) -> (bytes: [UInt8], isValid: Bool) {
         var valid = true
         let count = input.count
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { output, written in
@@ -171,13 +184,13 @@ public enum QuotedPrintable {
                     }
                     var next = index + 1
                     while next < count, input[next].isWSP { next += 1 }
-                    if next == count {                                   // "=" at the very end
+                    if next == count {  // "=" at the very end
                         index = count
-                    } else if input[next] == .lf {                       // soft line break
+                    } else if input[next] == .lf {  // soft line break
                         index = next + 1
                     } else if input[next] == .cr {
                         index = next + 1 < count && input[next + 1] == .lf ? next + 2 : next + 1
-                    } else {                                             // not an escape: keep "=" literally
+                    } else {  // not an escape: keep "=" literally
                         valid = false
                         output[out] = byte
                         out += 1
@@ -186,10 +199,14 @@ public enum QuotedPrintable {
                 } else if byte.isWSP {
                     var next = index + 1
                     while next < count, input[next].isWSP { next += 1 }
-                    let atLineEnd = next == count || input[next] == .lf
+                    let atLineEnd =
+                        next == count || input[next] == .lf
                         || (input[next] == .cr && (next + 1 == count || input[next + 1] == .lf))
                     if !atLineEnd || underscoreIsSpace {
-                        for position in index..<next { output[out] = input[position]; out += 1 }
+                        for position in index..<next {
+                            output[out] = input[position]
+                            out += 1
+                        }
                     }
                     index = next
                 } else if byte == 0x5F, underscoreIsSpace {

@@ -48,7 +48,8 @@ public struct EmailAuthResult: Sendable, Hashable {
     public var spfIsHELO = false
 
     static func quoted(_ text: String) -> String {
-        String(text.prefix(120)).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        String(text.prefix(120)).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+            of: "\"", with: "\\\"")
     }
 }
 
@@ -68,7 +69,8 @@ public struct EmailAuthenticator: Sendable {
     /// address (unknown) gives `none`.
     public func spf(clientIP: String, mailFrom: String, helo: String) async -> SPFVerdict {
         guard let ip = IPAddress(clientIP) else {
-            return SPFVerdict(result: .none, domain: "", reason: "the client address '\(clientIP)' is not an IP address")
+            return SPFVerdict(
+                result: .none, domain: "", reason: "the client address '\(clientIP)' is not an IP address")
         }
         return await spfEvaluator.evaluate(clientIP: ip, mailFrom: mailFrom, helo: helo)
     }
@@ -83,7 +85,8 @@ public struct EmailAuthenticator: Sendable {
         verifyDKIM: Bool, verifySPF: Bool, spf known: SPFVerdict? = nil
     ) async -> EmailAuthResult {
         async let dkimTask: [DKIMSignatureResult] = verifyDKIM ? dkim(message) : []
-        async let spfTask: SPFVerdict? = verifySPF ? (known == nil ? await spf(clientIP: clientIP, mailFrom: mailFrom, helo: helo) : known) : nil
+        async let spfTask: SPFVerdict? =
+            verifySPF ? (known == nil ? await spf(clientIP: clientIP, mailFrom: mailFrom, helo: helo) : known) : nil
         let (signatures, spfVerdict) = await (dkimTask, spfTask)
         let best = signatures.first { $0.result == .pass } ?? signatures.first
         var result = EmailAuthResult(

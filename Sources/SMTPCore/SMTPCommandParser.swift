@@ -167,18 +167,19 @@ public enum SMTPCommandParser {
                 keyword = token[..<equals]
                 let valueBytes = token[(equals + 1)...]
                 guard !valueBytes.isEmpty,
-                      valueBytes.allSatisfy({ $0.isVisibleASCII && $0 != ASCII.equals || $0.isNonASCII })
+                    valueBytes.allSatisfy({ $0.isVisibleASCII && $0 != ASCII.equals || $0.isNonASCII })
                 else { throw .badParameterSyntax }
                 value = valueBytes.utf8String
             } else {
                 keyword = token
             }
             guard let first = keyword.first, first.isLetDig,
-                  keyword.allSatisfy({ $0.isLetDig || $0 == ASCII.hyphen })
+                keyword.allSatisfy({ $0.isLetDig || $0 == ASCII.hyphen })
             else { throw .badParameterSyntax }
-            parameters.append(SMTPParameter(
-                keyword: String(decoding: keyword.map(\.asciiUppercased), as: UTF8.self),
-                value: value))
+            parameters.append(
+                SMTPParameter(
+                    keyword: String(decoding: keyword.map(\.asciiUppercased), as: UTF8.self),
+                    value: value))
         }
         return parameters
     }

@@ -72,7 +72,7 @@ extension SMTPPathParser {
             let head = bytes[..<compressionAt]
             let tail = bytes[(compressionAt + 2)...]
             guard let headGroups = countGroups(head, allowIPv4Tail: false),
-                  let tailGroups = countGroups(tail, allowIPv4Tail: true)
+                let tailGroups = countGroups(tail, allowIPv4Tail: true)
             else { return false }
             groupCount = headGroups + tailGroups <= 7 ? headGroups + tailGroups : nil
         } else {
@@ -105,9 +105,9 @@ extension SMTPPathParser {
         let tag = text[..<colon]
         let value = text[text.index(after: colon)...]
         guard let first = tag.first, let last = tag.last, first.isLetDig, last.isLetDig,
-              tag.allSatisfy({ $0.isLetDig || $0 == ASCII.hyphen }),
-              !value.isEmpty,
-              value.allSatisfy({ (33...90).contains($0) || (94...126).contains($0) })
+            tag.allSatisfy({ $0.isLetDig || $0 == ASCII.hyphen }),
+            !value.isEmpty,
+            value.allSatisfy({ (33...90).contains($0) || (94...126).contains($0) })
         else { return false }
         return true
     }

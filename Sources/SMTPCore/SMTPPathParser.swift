@@ -37,7 +37,7 @@ enum SMTPPathParser {
         guard parseMailbox(bytes, at: &index) else { return nil }
         let mailboxEnd = index
         guard consume(ASCII.greaterThan, bytes, &index),
-              index - pathStart <= SMTPDefaults.maxPathLength
+            index - pathStart <= SMTPDefaults.maxPathLength
         else { return nil }
         return bytes[mailboxStart..<mailboxEnd].utf8String
     }
@@ -116,8 +116,8 @@ enum SMTPPathParser {
                 index += 1
             }
             guard index > labelStart,
-                  bytes[labelStart] != ASCII.hyphen,
-                  bytes[index - 1] != ASCII.hyphen
+                bytes[labelStart] != ASCII.hyphen,
+                bytes[index - 1] != ASCII.hyphen
             else { return false }
         } while consume(ASCII.dot, bytes, &index)
         return index - start <= SMTPDefaults.maxDomainLength

@@ -140,7 +140,8 @@ extension SMTPSessionStateMachine {
             return errorReply(.badSequence("Need MAIL command"))
         case .transaction(let transaction):
             guard !transaction.envelope.recipients.isEmpty else {
-                return errorReply(transaction.recipientAttempted ? .noValidRecipients : .badSequence("Need RCPT command"))
+                return errorReply(
+                    transaction.recipientAttempted ? .noValidRecipients : .badSequence("Need RCPT command"))
             }
             state = .receivingData(transaction)
             return .startData(.startMailInput)

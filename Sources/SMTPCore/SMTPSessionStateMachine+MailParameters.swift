@@ -19,8 +19,8 @@ extension SMTPSessionStateMachine {
                 // size-param ::= "SIZE=" size-value
                 // size-value ::= 1*20DIGIT
                 guard let value = parameter.value,
-                      (1...SMTPDefaults.maxSizeParameterDigits).contains(value.utf8.count),
-                      value.utf8.allSatisfy(\.isASCIIDigit)
+                    (1...SMTPDefaults.maxSizeParameterDigits).contains(value.utf8.count),
+                    value.utf8.allSatisfy(\.isASCIIDigit)
                 else { throw .invalidSizeValue }
                 let size = Self.saturatingDecimal(value)
                 guard size <= configuration.maxMessageSize else { throw .messageTooLarge }

@@ -156,7 +156,8 @@ public struct SMTPSessionStateMachine: Sendable {
         case .closed(let reply):
             return .replyAndClose(reply)
         default:
-            preconditionFailure("SMTPSessionStateMachine.recipientChecked(_:) without a pending .checkRecipient (state: \(state))")
+            preconditionFailure(
+                "SMTPSessionStateMachine.recipientChecked(_:) without a pending .checkRecipient (state: \(state))")
         }
     }
 
@@ -213,7 +214,8 @@ public struct SMTPSessionStateMachine: Sendable {
         case .closed(let reply):
             return .replyAndClose(reply)
         default:
-            preconditionFailure("SMTPSessionStateMachine.deliveryFinished(_:) without a pending .deliver (state: \(state))")
+            preconditionFailure(
+                "SMTPSessionStateMachine.deliveryFinished(_:) without a pending .deliver (state: \(state))")
         }
     }
 
@@ -254,11 +256,15 @@ public struct SMTPSessionStateMachine: Sendable {
         case .awaitingConnection:
             preconditionFailure("SMTPSessionStateMachine.\(input) before connected()")
         case .checkingRecipient:
-            preconditionFailure("SMTPSessionStateMachine.\(input) while a recipient check is pending; call recipientChecked(_:) first")
+            preconditionFailure(
+                "SMTPSessionStateMachine.\(input) while a recipient check is pending; call recipientChecked(_:) first")
         case .receivingData:
-            preconditionFailure("SMTPSessionStateMachine.\(input) during DATA; feed the framer's nextData() result to dataReceived(_:)/dataRejected(_:)")
+            preconditionFailure(
+                "SMTPSessionStateMachine.\(input) during DATA; feed the framer's nextData() result to dataReceived(_:)/dataRejected(_:)"
+            )
         case .delivering:
-            preconditionFailure("SMTPSessionStateMachine.\(input) while a delivery is pending; call deliveryFinished(_:) first")
+            preconditionFailure(
+                "SMTPSessionStateMachine.\(input) while a delivery is pending; call deliveryFinished(_:) first")
         }
     }
 

@@ -61,9 +61,11 @@ final class ConnectionRegistry: Sendable {
     private let state: NIOLockedValueBox<State>
 
     init(limits: SMTPConnectionLimits = SMTPConnectionLimits()) {
-        state = NIOLockedValueBox(State(limiter: ConnectionLimiter(
-            maxConnections: limits.maxConnections, maxConnectionsPerIP: limits.maxConnectionsPerIP
-        )))
+        state = NIOLockedValueBox(
+            State(
+                limiter: ConnectionLimiter(
+                    maxConnections: limits.maxConnections, maxConnectionsPerIP: limits.maxConnectionsPerIP
+                )))
     }
 
     var count: Int { state.withLockedValue { $0.controls.count } }

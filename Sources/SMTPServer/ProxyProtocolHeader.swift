@@ -34,7 +34,9 @@ public struct ProxyProtocolHeader: Sendable, Hashable {
     static let v1MaxLength = 107
 
     /// Parses the header at the start of `bytes`, accepting the versions `mode` allows.
-    public static func parse(_ bytes: [UInt8], mode: ProxyProtocolMode, maxLength: Int = SMTPDefaults.maxProxyHeaderLength) -> ParseResult {
+    public static func parse(
+        _ bytes: [UInt8], mode: ProxyProtocolMode, maxLength: Int = SMTPDefaults.maxProxyHeaderLength
+    ) -> ParseResult {
         let allowsV1 = mode == .v1 || mode == .any
         let allowsV2 = mode == .v2 || mode == .any
         if allowsV2, bytes.starts(with: v2Signature.prefix(bytes.count)) {
@@ -54,11 +56,14 @@ public struct ProxyProtocolHeader: Sendable, Hashable {
     /// ```
     static func parseV1(_ bytes: [UInt8]) -> ParseResult {
         guard let lf = bytes.prefix(v1MaxLength).firstIndex(of: 0x0A) else {
-            return bytes.count >= v1MaxLength ? .invalid("PROXY v1 line longer than \(v1MaxLength) octets") : .incomplete
+            return bytes.count >= v1MaxLength
+                ? .invalid("PROXY v1 line longer than \(v1MaxLength) octets") : .incomplete
         }
         guard lf > 0, bytes[lf - 1] == 0x0D else { return .invalid("PROXY v1 line does not end with CRLF") }
         let line = bytes[..<(lf - 1)]
-        let fields = line.split(separator: 0x20, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        let fields = line.split(separator: 0x20, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         if fields.count >= 2, fields[1] == "UNKNOWN" {
             return .header(ProxyProtocolHeader(version: 1), length: lf + 1)
         }
@@ -67,7 +72,7 @@ public struct ProxyProtocolHeader: Sendable, Hashable {
         }
         let family: NIOBSDSocket.ProtocolFamily = fields[1] == "TCP4" ? .inet : .inet6
         guard let source = endpoint(fields[2], fields[4], family: family),
-              let destination = endpoint(fields[3], fields[5], family: family)
+            let destination = endpoint(fields[3], fields[5], family: family)
         else { return .invalid("bad address or port in PROXY v1 line") }
         return .header(ProxyProtocolHeader(version: 1, source: source, destination: destination), length: lf + 1)
     }
@@ -76,9 +81,12 @@ public struct ProxyProtocolHeader: Sendable, Hashable {
     /// (and TLVs, which are skipped).
     static func parseV2(_ bytes: [UInt8], maxLength: Int) -> ParseResult {
         guard bytes.count >= 16 else { return .incomplete }
-        let versionAndCommand = bytes[12], familyAndTransport = bytes[13]
+        let versionAndCommand = bytes[12]
+        let familyAndTransport = bytes[13]
         let length = 16 + (Int(bytes[14]) << 8 | Int(bytes[15]))
-        guard versionAndCommand >> 4 == 2 else { return .invalid("PROXY v2 header with version \(versionAndCommand >> 4)") }
+        guard versionAndCommand >> 4 == 2 else {
+            return .invalid("PROXY v2 header with version \(versionAndCommand >> 4)")
+        }
         guard length <= maxLength else { return .invalid("PROXY v2 header of \(length) octets exceeds \(maxLength)") }
         guard bytes.count >= length else { return .incomplete }
         switch versionAndCommand & 0x0F {
@@ -100,28 +108,31 @@ public struct ProxyProtocolHeader: Sendable, Hashable {
         case 0x11, 0x21:
             return .invalid("PROXY v2 address block too short")
         default:
-            return .invalid("PROXY v2 header with unsupported family/transport 0x\(String(familyAndTransport, radix: 16))")
+            return .invalid(
+                "PROXY v2 header with unsupported family/transport 0x\(String(familyAndTransport, radix: 16))")
         }
     }
 
     private static func v2Addresses(_ body: [UInt8], addressLength n: Int, length: Int) -> ParseResult {
         func port(_ at: Int) -> Int { Int(body[at]) << 8 | Int(body[at + 1]) }
         guard let source = try? SocketAddress(packedIPAddress: ByteBuffer(bytes: body[0..<n]), port: port(2 * n)),
-              let destination = try? SocketAddress(packedIPAddress: ByteBuffer(bytes: body[n..<(2 * n)]), port: port(2 * n + 2)),
-              let sourceIP = source.ipAddress, let destinationIP = destination.ipAddress
+            let destination = try? SocketAddress(
+                packedIPAddress: ByteBuffer(bytes: body[n..<(2 * n)]), port: port(2 * n + 2)),
+            let sourceIP = source.ipAddress, let destinationIP = destination.ipAddress
         else { return .invalid("bad address in PROXY v2 header") }
-        return .header(ProxyProtocolHeader(
-            version: 2,
-            source: Endpoint(ip: sourceIP, port: port(2 * n)),
-            destination: Endpoint(ip: destinationIP, port: port(2 * n + 2))
-        ), length: length)
+        return .header(
+            ProxyProtocolHeader(
+                version: 2,
+                source: Endpoint(ip: sourceIP, port: port(2 * n)),
+                destination: Endpoint(ip: destinationIP, port: port(2 * n + 2))
+            ), length: length)
     }
 
     /// An address of the given family and a port `0...65535` in plain decimal (no sign, no leading zeros).
     private static func endpoint(_ ip: String, _ port: String, family: NIOBSDSocket.ProtocolFamily) -> Endpoint? {
         guard (1...5).contains(port.utf8.count), port.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-              port == "0" || !port.hasPrefix("0"), let number = Int(port), number <= 65535,
-              let address = try? SocketAddress(ipAddress: ip, port: number), address.protocol == family
+            port == "0" || !port.hasPrefix("0"), let number = Int(port), number <= 65535,
+            let address = try? SocketAddress(ipAddress: ip, port: number), address.protocol == family
         else { return nil }
         return Endpoint(ip: address.ipAddress ?? ip, port: number)
     }

@@ -16,11 +16,13 @@ extension SMTPConnection {
         let injected = session.framer.bufferedByteCount
         session.framer.discardBufferedInput()
         if injected > 0 {
-            logger.warning("discarded commands pipelined after STARTTLS", metadata: ["smtp.discarded.bytes": "\(injected)"])
+            logger.warning(
+                "discarded commands pipelined after STARTTLS", metadata: ["smtp.discarded.bytes": "\(injected)"])
         }
         guard let context = environment.certificates?.context() else {
             // Not reachable: STARTTLS is only offered with a certificate. Refuse rather than go on in plaintext.
-            session.pending.append(contentsOf: SMTPReply(454, "4.7.0", "TLS not available due to temporary reason").encoded)
+            session.pending.append(
+                contentsOf: SMTPReply(454, "4.7.0", "TLS not available due to temporary reason").encoded)
             session.closed = true
             if control.markClosing() { try await session.flush() }
             return

@@ -25,7 +25,8 @@ struct SMTPConnection {
     let logger: Logger
     let id: String
 
-    init(channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>, implicitTLS: Bool, environment: Environment, logger: Logger) {
+    init(channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>, implicitTLS: Bool, environment: Environment, logger: Logger)
+    {
         self.channel = channel
         self.control = ConnectionControl(channel: channel.channel)
         self.environment = environment
@@ -38,7 +39,8 @@ struct SMTPConnection {
 
     func run() async {
         var logger = logger
-        var info = SMTPConnectionInfo(id: id, clientIP: channel.channel.remoteAddress?.ipAddress ?? "", tls: implicitTLS)
+        var info = SMTPConnectionInfo(
+            id: id, clientIP: channel.channel.remoteAddress?.ipAddress ?? "", tls: implicitTLS)
         do {
             try await channel.executeThenClose { inbound, outbound in
                 var events = inbound.makeAsyncIterator()
@@ -54,7 +56,8 @@ struct SMTPConnection {
                 let admission = environment.registry.admit(info.clientIP)
                 guard admission == .admitted else {
                     logger.warning("SMTP connection refused: limit reached", metadata: ["smtp.limit": "\(admission)"])
-                    let reply = SMTPReply(421, "4.7.0", "\(environment.session.hostname) Too many connections, try again later")
+                    let reply = SMTPReply(
+                        421, "4.7.0", "\(environment.session.hostname) Too many connections, try again later")
                     if control.markClosing() { try await outbound.write(ByteBuffer(bytes: reply.encoded)) }
                     return
                 }
@@ -103,7 +106,9 @@ struct SMTPConnection {
         switch event {
         case .bytes(let buffer):
             if session.awaitingHandshake {
-                logger.warning("discarded plaintext sent after STARTTLS", metadata: ["smtp.discarded.bytes": "\(buffer.readableBytes)"])
+                logger.warning(
+                    "discarded plaintext sent after STARTTLS",
+                    metadata: ["smtp.discarded.bytes": "\(buffer.readableBytes)"])
                 return
             }
             session.framer.append(buffer.readableBytesView)
@@ -165,7 +170,8 @@ struct SMTPConnection {
                 }
             case .checkRecipient(let address, let envelope):
                 report(.serverBusy)
-                let result = await environment.delegate.checkRecipient(address, envelope: envelope, connection: session.info)
+                let result = await environment.delegate.checkRecipient(
+                    address, envelope: envelope, connection: session.info)
                 next = session.machine.recipientChecked(result)
             case .deliver(let envelope, let message):
                 // Acknowledge nothing before the message is durable; let the client see earlier replies meanwhile.

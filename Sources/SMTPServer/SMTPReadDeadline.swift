@@ -30,7 +30,9 @@ struct SMTPReadDeadline: Sendable {
     private var lastActivity: NIODeadline
     private var octetsInPhase = 0
 
-    init(idleTimeout: TimeAmount, commandTimeout: TimeAmount, dataTimeout: TimeAmount, minDataRate: Int, now: NIODeadline) {
+    init(
+        idleTimeout: TimeAmount, commandTimeout: TimeAmount, dataTimeout: TimeAmount, minDataRate: Int, now: NIODeadline
+    ) {
         self.idleTimeout = idleTimeout
         self.commandTimeout = commandTimeout
         self.dataTimeout = dataTimeout

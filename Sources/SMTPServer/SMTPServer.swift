@@ -70,11 +70,13 @@ public final class SMTPServer: Service, Sendable {
         for (listener, implicitTLS) in listeners {
             let port = listener.channel.localAddress?.port ?? 0
             (implicitTLS ? tlsBound : bound).complete(.success(port))
-            logger.info("SMTP listening", metadata: [
-                "smtp.host": "\(configuration.host)", "smtp.port": "\(port)",
-                "smtp.tls": "\(implicitTLS ? "implicit" : configuration.tls == nil ? "off" : "starttls")",
-                "smtp.proxy_protocol": "\(configuration.proxyProtocol.rawValue)",
-            ])
+            logger.info(
+                "SMTP listening",
+                metadata: [
+                    "smtp.host": "\(configuration.host)", "smtp.port": "\(port)",
+                    "smtp.tls": "\(implicitTLS ? "implicit" : configuration.tls == nil ? "off" : "starttls")",
+                    "smtp.proxy_protocol": "\(configuration.proxyProtocol.rawValue)",
+                ])
         }
         tlsBound.complete(.failure(NoTLSListener()))
 
@@ -130,7 +132,9 @@ public final class SMTPServer: Service, Sendable {
 
     /// The child pipeline, head to tail: PROXY header (opt-in), TLS (implicit-TLS listener; STARTTLS inserts it here
     /// later), timeouts, the inbound translator, the async channel.
-    private func configurePipeline(_ channel: any Channel, implicitTLS: Bool) throws -> NIOAsyncChannel<SMTPInbound, ByteBuffer> {
+    private func configurePipeline(
+        _ channel: any Channel, implicitTLS: Bool
+    ) throws -> NIOAsyncChannel<SMTPInbound, ByteBuffer> {
         let pipeline = channel.pipeline.syncOperations
         if configuration.proxyProtocol != .off {
             try pipeline.addHandler(ProxyProtocolHandler(mode: configuration.proxyProtocol))
@@ -140,13 +144,14 @@ public final class SMTPServer: Service, Sendable {
             try pipeline.addHandler(NIOSSLServerHandler(context: context))
         }
         let limits = configuration.limits
-        try pipeline.addHandler(SMTPTimeoutHandler(
-            timeouts: .init(
-                idle: Self.timeAmount(configuration.idleTimeout), command: Self.timeAmount(limits.commandTimeout),
-                data: Self.timeAmount(limits.dataTimeout), minDataRate: limits.minDataRate
-            ),
-            reply: SMTPReply(421, "4.4.2", "\(configuration.session.hostname) Error: timeout exceeded")
-        ))
+        try pipeline.addHandler(
+            SMTPTimeoutHandler(
+                timeouts: .init(
+                    idle: Self.timeAmount(configuration.idleTimeout), command: Self.timeAmount(limits.commandTimeout),
+                    data: Self.timeAmount(limits.dataTimeout), minDataRate: limits.minDataRate
+                ),
+                reply: SMTPReply(421, "4.4.2", "\(configuration.session.hostname) Error: timeout exceeded")
+            ))
         try pipeline.addHandler(SMTPInboundHandler())
         return try NIOAsyncChannel<SMTPInbound, ByteBuffer>(
             wrappingChannelSynchronously: channel,

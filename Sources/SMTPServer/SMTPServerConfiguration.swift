@@ -119,9 +119,13 @@ public struct SMTPConnectionInfo: Sendable, Hashable {
 /// task, one at a time per connection; they must not throw but turn failures into replies.
 public protocol SMTPTransactionDelegate: Sendable {
     /// RCPT TO: decide whether `address` is ours. A storage failure should answer `451 4.3.0`.
-    func checkRecipient(_ address: String, envelope: SMTPEnvelope, connection: SMTPConnectionInfo) async -> RecipientCheckResult
+    func checkRecipient(
+        _ address: String, envelope: SMTPEnvelope, connection: SMTPConnectionInfo
+    ) async -> RecipientCheckResult
 
     /// After the final dot: store the message durably and return its queue id (the reply then says
     /// `250 2.0.0 queued as <id>`), or the reply explaining the refusal (`451 4.3.0` on storage failure).
-    func deliver(_ envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo) async -> Result<String, SMTPReply>
+    func deliver(
+        _ envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo
+    ) async -> Result<String, SMTPReply>
 }

@@ -12,7 +12,9 @@ public enum SelfSignedCertificate {
     /// let pair = try SelfSignedCertificate.make(hostname: "mx.example.com")
     /// try pair.certificatePEM.write(toFile: "tls/cert.pem", atomically: true, encoding: .utf8)
     /// ```
-    public static func make(hostname: String, days: Int = 365, now: Date = Date()) throws -> (certificatePEM: String, privateKeyPEM: String) {
+    public static func make(
+        hostname: String, days: Int = 365, now: Date = Date()
+    ) throws -> (certificatePEM: String, privateKeyPEM: String) {
         let key = P256.Signing.PrivateKey()
         let certificateKey = Certificate.PrivateKey(key)
         let name = try DistinguishedName {

@@ -82,7 +82,9 @@ final class TLSCertificateStore: Sendable {
             current = try identities()
         } catch {
             if state.failed.isEmpty {
-                logger.error("TLS certificate files unreadable; keeping the previous certificate", metadata: ["error": "\(error)"])
+                logger.error(
+                    "TLS certificate files unreadable; keeping the previous certificate",
+                    metadata: ["error": "\(error)"])
                 state.failed = [FileIdentity(device: 0, inode: 0, size: 0, modified: .distantPast)]
             }
             return
@@ -95,9 +97,11 @@ final class TLSCertificateStore: Sendable {
             logger.info("TLS certificate reloaded", metadata: ["tls.certificate": "\(certificatePath)"])
         } catch {
             state.failed = current
-            logger.error("TLS certificate or key changed but cannot be used; keeping the previous certificate", metadata: [
-                "tls.certificate": "\(certificatePath)", "tls.key": "\(privateKeyPath)", "error": "\(error)",
-            ])
+            logger.error(
+                "TLS certificate or key changed but cannot be used; keeping the previous certificate",
+                metadata: [
+                    "tls.certificate": "\(certificatePath)", "tls.key": "\(privateKeyPath)", "error": "\(error)",
+                ])
         }
     }
 
@@ -116,7 +120,7 @@ final class TLSCertificateStore: Sendable {
     /// Reads and checks a pair and builds a server context for TLS 1.2 and later.
     static func makeContext(certificatePath: String, privateKeyPath: String) throws -> NIOSSLContext {
         guard let certificatePEM = FileManager.default.contents(atPath: certificatePath),
-              let keyPEM = FileManager.default.contents(atPath: privateKeyPath)
+            let keyPEM = FileManager.default.contents(atPath: privateKeyPath)
         else { throw LoadError(description: "cannot read \(certificatePath) or \(privateKeyPath)") }
         let chain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM))
         guard !chain.isEmpty else { throw LoadError(description: "\(certificatePath) holds no certificate") }
@@ -124,7 +128,8 @@ final class TLSCertificateStore: Sendable {
         // The key must belong to the leaf; swift-certificates compares the public keys explicitly.
         let leaf = try Certificate(derEncoded: chain[0].toDERBytes())
         if let x509Key = try? Certificate.PrivateKey(pemEncoded: String(decoding: keyPEM, as: UTF8.self)),
-           x509Key.publicKey != leaf.publicKey {
+            x509Key.publicKey != leaf.publicKey
+        {
             throw LoadError(description: "the private key does not belong to the certificate")
         }
         var configuration = TLSConfiguration.makeServerConfiguration(

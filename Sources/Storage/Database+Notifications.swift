@@ -30,7 +30,8 @@ extension Database {
                 }
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("LISTEN \(channel) failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning(
+                    "LISTEN \(channel) failed; retrying", metadata: ["error": "\(String(reflecting: error))"])
                 try? await Task.sleep(for: .seconds(2))
             }
         }

@@ -3,8 +3,8 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresKit
-import SQLiteKit
 import SQLKit
+import SQLiteKit
 import ServiceLifecycle
 
 /// The SQL dialects FastSMTP writes for.
@@ -61,13 +61,17 @@ public final class Database: Service, Sendable {
             let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
             let sql = connection.sql()
             // Durability first: a message that got a 250 must survive a crash or power loss.
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
-                           "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
+            for pragma in [
+                "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+                "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000",
+            ] {
                 try await sql.raw(SQLQueryString(pragma)).run()
             }
-            return Database(location: location, dialect: .sqlite, logger: logger, backend: .sqlite(connection, AsyncMutex()))
+            return Database(
+                location: location, dialect: .sqlite, logger: logger, backend: .sqlite(connection, AsyncMutex()))
         case .mysql:
-            throw DatabaseURLError("MariaDB/MySQL support is not built into this binary yet; use sqlite:/// or postgresql://")
+            throw DatabaseURLError(
+                "MariaDB/MySQL support is not built into this binary yet; use sqlite:/// or postgresql://")
         }
     }
 

@@ -55,9 +55,11 @@ public enum DatabaseLocation: Sendable, Equatable {
             self = .sqlite(path: path.removingPercentEncoding ?? path)
         case "postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg", "postgresql+psycopg2":
             guard let components = URLComponents(string: "postgresql" + string[schemeEnd.lowerBound...]),
-                  let host = components.host, !host.isEmpty
+                let host = components.host, !host.isEmpty
             else {
-                throw DatabaseURLError("PostgreSQL URLs look like postgresql://user:password@host:5432/database, got '\(Self.redact(string))'")
+                throw DatabaseURLError(
+                    "PostgreSQL URLs look like postgresql://user:password@host:5432/database, got '\(Self.redact(string))'"
+                )
             }
             var tls = PostgresLocation.TLSMode.disable
             if let mode = components.queryItems?.first(where: { $0.name == "sslmode" || $0.name == "ssl" })?.value {
@@ -70,14 +72,15 @@ public enum DatabaseLocation: Sendable, Equatable {
             }
             var database = components.path
             if database.hasPrefix("/") { database.removeFirst() }
-            self = .postgres(PostgresLocation(
-                host: host,
-                port: components.port ?? 5432,
-                username: components.user?.removingPercentEncoding ?? components.user ?? "postgres",
-                password: components.password?.removingPercentEncoding ?? components.password,
-                database: database.isEmpty ? nil : database,
-                tls: tls
-            ))
+            self = .postgres(
+                PostgresLocation(
+                    host: host,
+                    port: components.port ?? 5432,
+                    username: components.user?.removingPercentEncoding ?? components.user ?? "postgres",
+                    password: components.password?.removingPercentEncoding ?? components.password,
+                    database: database.isEmpty ? nil : database,
+                    tls: tls
+                ))
         case "mysql", "mariadb", "mysql+aiomysql", "mariadb+aiomysql":
             self = .mysql(url: string)
         default:
@@ -88,7 +91,8 @@ public enum DatabaseLocation: Sendable, Equatable {
     /// The URL with any password replaced by `********`, safe to log.
     public static func redact(_ url: String) -> String {
         guard let at = url.lastIndex(of: "@"), let schemeEnd = url.range(of: "://"),
-              schemeEnd.upperBound < at else { return url }
+            schemeEnd.upperBound < at
+        else { return url }
         let userInfo = url[schemeEnd.upperBound..<at]
         guard let colon = userInfo.firstIndex(of: ":") else { return url }
         return String(url[..<colon]) + ":********" + String(url[at...])

@@ -25,7 +25,9 @@ struct JSONColumn: Encodable, Sendable, PostgresThrowingDynamicTypeEncodable, SQ
     // PostgreSQL: binary JSONB is a version byte followed by the JSON text.
     var psqlType: PostgresDataType { .jsonb }
     var psqlFormat: PostgresFormat { .binary }
-    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) throws {
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) throws {
         byteBuffer.writeInteger(UInt8(1))
         byteBuffer.writeBytes(json)
     }

@@ -73,7 +73,8 @@ public struct Migrator: Sendable {
     public func upgrade(to target: String? = nil) async throws -> [String] {
         let target = target ?? head
         guard target == Self.base || migrations.contains(where: { $0.revision == target }) else {
-            throw MigrationError("unknown revision '\(target)' (known: \(migrations.map(\.revision).joined(separator: ", ")))")
+            throw MigrationError(
+                "unknown revision '\(target)' (known: \(migrations.map(\.revision).joined(separator: ", ")))")
         }
         return try await withMigrationLock { sql in
             let done = Set(try await Self.appliedRevisions(sql))
@@ -93,7 +94,8 @@ public struct Migrator: Sendable {
     @discardableResult
     public func downgrade(to target: String) async throws -> [String] {
         guard target == Self.base || migrations.contains(where: { $0.revision == target }) else {
-            throw MigrationError("unknown revision '\(target)' (known: base, \(migrations.map(\.revision).joined(separator: ", ")))")
+            throw MigrationError(
+                "unknown revision '\(target)' (known: base, \(migrations.map(\.revision).joined(separator: ", ")))")
         }
         return try await withMigrationLock { sql in
             let done = Set(try await Self.appliedRevisions(sql))
@@ -110,9 +112,11 @@ public struct Migrator: Sendable {
     }
 
     private func apply(_ migration: Migration, sql: any SQLDatabase, up: Bool) async throws {
-        logger.info("\(up ? "applying" : "reverting") migration", metadata: [
-            "migration.revision": "\(migration.revision)", "migration.description": "\(migration.description)",
-        ])
+        logger.info(
+            "\(up ? "applying" : "reverting") migration",
+            metadata: [
+                "migration.revision": "\(migration.revision)", "migration.description": "\(migration.description)",
+            ])
         let statements = up ? migration.upStatements(database.dialect) : migration.downStatements(database.dialect)
         try await sql.raw(database.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
         do {
@@ -120,18 +124,22 @@ public struct Migrator: Sendable {
                 try await sql.raw(SQLQueryString(statement)).run()
             }
             if up {
-                try await sql.raw("INSERT INTO schema_migrations (revision, description) VALUES (\(bind: migration.revision), \(bind: migration.description))").run()
+                try await sql.raw(
+                    "INSERT INTO schema_migrations (revision, description) VALUES (\(bind: migration.revision), \(bind: migration.description))"
+                ).run()
             } else {
                 try await sql.raw("DELETE FROM schema_migrations WHERE revision = \(bind: migration.revision)").run()
             }
             try await sql.raw("COMMIT").run()
         } catch {
             try? await sql.raw("ROLLBACK").run()
-            throw MigrationError("migration \(migration.revision) (\(migration.description)) failed: \(String(reflecting: error))")
+            throw MigrationError(
+                "migration \(migration.revision) (\(migration.description)) failed: \(String(reflecting: error))")
         }
     }
 
-    private func withMigrationLock<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    private func withMigrationLock<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    {
         try await database.withConnection { sql in
             let postgres = database.dialect == .postgresql
             if postgres {
@@ -150,13 +158,15 @@ public struct Migrator: Sendable {
     }
 
     static func ensureTable(_ sql: any SQLDatabase) async throws {
-        try await sql.raw("""
+        try await sql.raw(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 revision VARCHAR(64) PRIMARY KEY,
                 description TEXT NOT NULL,
                 applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
             )
-            """).run()
+            """
+        ).run()
     }
 
     static func tableExists(_ sql: any SQLDatabase, dialect: SQLDialectKind) async throws -> Bool {
@@ -165,8 +175,10 @@ public struct Migrator: Sendable {
             try await sql.raw("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
                 .first()?.decode(column: "present", as: Bool.self) ?? false
         case .sqlite:
-            try await sql.raw("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-                .first()?.decode(column: "n", as: Int.self) ?? 0 > 0
+            try await sql.raw(
+                "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            )
+            .first()?.decode(column: "n", as: Int.self) ?? 0 > 0
         }
     }
 

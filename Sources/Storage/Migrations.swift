@@ -162,8 +162,11 @@ extension Migrations {
             ]
         },
         down: { _ in
-            ["delivery_log", "messages", "rules", "rulesets", "recipients", "domain_members", "domains", "api_keys", "users"]
-                .map { "DROP TABLE \($0)" }
+            [
+                "delivery_log", "messages", "rules", "rulesets", "recipients", "domain_members", "domains", "api_keys",
+                "users",
+            ]
+            .map { "DROP TABLE \($0)" }
         }
     )
 }

@@ -13,9 +13,17 @@ public struct DomainRecord: Sendable, Hashable, Codable {
     public var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, domainName = "domain_name", isEnabled = "is_enabled", verifyDKIM = "verify_dkim",
-             verifySPF = "verify_spf", rejectDKIMFail = "reject_dkim_fail", rejectSPFFail = "reject_spf_fail",
-             createdAt = "created_at", updatedAt = "updated_at"
+        case id
+        case domainName = "domain_name"
+        case isEnabled = "is_enabled"
+        case verifyDKIM = "verify_dkim"
+        case
+            verifySPF = "verify_spf"
+        case rejectDKIMFail = "reject_dkim_fail"
+        case rejectSPFFail = "reject_spf_fail"
+        case
+            createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 }
 
@@ -35,9 +43,17 @@ public struct RecipientRecord: Sendable, Hashable, Codable {
     public var isCatchAll: Bool { localPart == nil }
 
     enum CodingKeys: String, CodingKey {
-        case id, domainID = "domain_id", localPart = "local_part", webhookURL = "webhook_url",
-             webhookHeaders = "webhook_headers", isEnabled = "is_enabled", signingSecret = "signing_secret",
-             createdAt = "created_at", updatedAt = "updated_at"
+        case id
+        case domainID = "domain_id"
+        case localPart = "local_part"
+        case webhookURL = "webhook_url"
+        case
+            webhookHeaders = "webhook_headers"
+        case isEnabled = "is_enabled"
+        case signingSecret = "signing_secret"
+        case
+            createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 }
 
@@ -70,12 +86,30 @@ public struct DeliveryRecord: Sendable, Hashable, Codable {
     public var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, domainID = "domain_id", messageID = "message_id", storedMessageID = "stored_message_id",
-             recipientID = "recipient_id", webhookURL = "webhook_url", payloadHash = "payload_hash", status,
-             attempts, nextRetryAt = "next_retry_at", lastError = "last_error", lastStatusCode = "last_status_code",
-             instanceID = "instance_id", lockedBy = "locked_by", lockedUntil = "locked_until",
-             deliveredAt = "delivered_at", dkimResult = "dkim_result", spfResult = "spf_result",
-             createdAt = "created_at", updatedAt = "updated_at"
+        case id
+        case domainID = "domain_id"
+        case messageID = "message_id"
+        case storedMessageID = "stored_message_id"
+        case
+            recipientID = "recipient_id"
+        case webhookURL = "webhook_url"
+        case payloadHash = "payload_hash"
+        case status,
+            attempts
+        case nextRetryAt = "next_retry_at"
+        case lastError = "last_error"
+        case lastStatusCode = "last_status_code"
+        case
+            instanceID = "instance_id"
+        case lockedBy = "locked_by"
+        case lockedUntil = "locked_until"
+        case
+            deliveredAt = "delivered_at"
+        case dkimResult = "dkim_result"
+        case spfResult = "spf_result"
+        case
+            createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 
     static let columns = CodingKeys.allColumns
@@ -83,10 +117,12 @@ public struct DeliveryRecord: Sendable, Hashable, Codable {
 
 extension DeliveryRecord.CodingKeys {
     static var allColumns: String {
-        ["id", "domain_id", "message_id", "stored_message_id", "recipient_id", "webhook_url", "payload_hash",
-         "status", "attempts", "next_retry_at", "last_error", "last_status_code", "instance_id", "locked_by",
-         "locked_until", "delivered_at", "dkim_result", "spf_result", "created_at", "updated_at"]
-            .joined(separator: ", ")
+        [
+            "id", "domain_id", "message_id", "stored_message_id", "recipient_id", "webhook_url", "payload_hash",
+            "status", "attempts", "next_retry_at", "last_error", "last_status_code", "instance_id", "locked_by",
+            "locked_until", "delivered_at", "dkim_result", "spf_result", "created_at", "updated_at",
+        ]
+        .joined(separator: ", ")
     }
 }
 
@@ -110,8 +146,12 @@ public struct UserRecord: Sendable, Hashable, Codable {
     public var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, username, email, isActive = "is_active", isSuperuser = "is_superuser", createdAt = "created_at",
-             updatedAt = "updated_at"
+        case id, username, email
+        case isActive = "is_active"
+        case isSuperuser = "is_superuser"
+        case createdAt = "created_at"
+        case
+            updatedAt = "updated_at"
     }
 }
 
@@ -130,9 +170,18 @@ public struct APIKeyRecord: Sendable, Hashable, Codable {
     public var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, userID = "user_id", keyHash = "key_hash", keyPrefix = "key_prefix", name, scopes,
-             expiresAt = "expires_at", lastUsedAt = "last_used_at", isActive = "is_active", createdAt = "created_at",
-             updatedAt = "updated_at"
+        case id
+        case userID = "user_id"
+        case keyHash = "key_hash"
+        case keyPrefix = "key_prefix"
+        case name, scopes
+        case
+            expiresAt = "expires_at"
+        case lastUsedAt = "last_used_at"
+        case isActive = "is_active"
+        case createdAt = "created_at"
+        case
+            updatedAt = "updated_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -150,10 +199,16 @@ public struct APIKeyRecord: Sendable, Hashable, Codable {
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
     }
 
-    init(id: UUID, userID: UUID, keyHash: String, keyPrefix: String, name: String, scopes: [String], expiresAt: Date?,
-         lastUsedAt: Date?, isActive: Bool, createdAt: Date, updatedAt: Date) {
-        (self.id, self.userID, self.keyHash, self.keyPrefix, self.name, self.scopes) = (id, userID, keyHash, keyPrefix, name, scopes)
-        (self.expiresAt, self.lastUsedAt, self.isActive, self.createdAt, self.updatedAt) = (expiresAt, lastUsedAt, isActive, createdAt, updatedAt)
+    init(
+        id: UUID, userID: UUID, keyHash: String, keyPrefix: String, name: String, scopes: [String], expiresAt: Date?,
+        lastUsedAt: Date?, isActive: Bool, createdAt: Date, updatedAt: Date
+    ) {
+        (self.id, self.userID, self.keyHash, self.keyPrefix, self.name, self.scopes) = (
+            id, userID, keyHash, keyPrefix, name, scopes
+        )
+        (self.expiresAt, self.lastUsedAt, self.isActive, self.createdAt, self.updatedAt) = (
+            expiresAt, lastUsedAt, isActive, createdAt, updatedAt
+        )
     }
 
     /// Columns to select; the JSON column as text (see ``JSONStringList``).
@@ -181,8 +236,13 @@ public struct MemberRecord: Sendable, Hashable, Codable {
     public var createdAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, userID = "user_id", domainID = "domain_id", role, username, domainName = "domain_name",
-             createdAt = "created_at"
+        case id
+        case userID = "user_id"
+        case domainID = "domain_id"
+        case role, username
+        case domainName = "domain_name"
+        case
+            createdAt = "created_at"
     }
 }
 
@@ -198,8 +258,14 @@ public struct RulesetRecord: Sendable, Hashable, Codable {
     public var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, domainID = "domain_id", name, priority, stopOnMatch = "stop_on_match", isEnabled = "is_enabled",
-             createdAt = "created_at", updatedAt = "updated_at"
+        case id
+        case domainID = "domain_id"
+        case name, priority
+        case stopOnMatch = "stop_on_match"
+        case isEnabled = "is_enabled"
+        case
+            createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 }
 
@@ -219,9 +285,17 @@ public struct RuleRecord: Sendable, Hashable, Codable {
     public var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, rulesetID = "ruleset_id", order, field, `operator`, value, caseSensitive = "case_sensitive", action,
-             webhookURLOverride = "webhook_url_override", addTags = "add_tags", createdAt = "created_at",
-             updatedAt = "updated_at"
+        case id
+        case rulesetID = "ruleset_id"
+        case order, field, `operator`, value
+        case caseSensitive = "case_sensitive"
+        case action
+        case
+            webhookURLOverride = "webhook_url_override"
+        case addTags = "add_tags"
+        case createdAt = "created_at"
+        case
+            updatedAt = "updated_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -240,10 +314,16 @@ public struct RuleRecord: Sendable, Hashable, Codable {
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
     }
 
-    init(id: UUID, rulesetID: UUID, order: Int, field: String, operator: String, value: String, caseSensitive: Bool,
-         action: String, webhookURLOverride: String?, addTags: [String], createdAt: Date, updatedAt: Date) {
-        (self.id, self.rulesetID, self.order, self.field, self.operator, self.value) = (id, rulesetID, order, field, `operator`, value)
-        (self.caseSensitive, self.action, self.webhookURLOverride, self.addTags) = (caseSensitive, action, webhookURLOverride, addTags)
+    init(
+        id: UUID, rulesetID: UUID, order: Int, field: String, operator: String, value: String, caseSensitive: Bool,
+        action: String, webhookURLOverride: String?, addTags: [String], createdAt: Date, updatedAt: Date
+    ) {
+        (self.id, self.rulesetID, self.order, self.field, self.operator, self.value) = (
+            id, rulesetID, order, field, `operator`, value
+        )
+        (self.caseSensitive, self.action, self.webhookURLOverride, self.addTags) = (
+            caseSensitive, action, webhookURLOverride, addTags
+        )
         (self.createdAt, self.updatedAt) = (createdAt, updatedAt)
     }
 

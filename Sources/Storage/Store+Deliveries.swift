@@ -25,14 +25,17 @@ extension Store {
     ///
     /// Due: `pending`, `next_retry_at` reached, and not leased (or the lease expired: its worker died).
     /// On PostgreSQL `FOR UPDATE SKIP LOCKED` lets replicas claim concurrently without waiting on each other.
-    public func claimDueDeliveries(limit: Int, instanceID: String, lease: TimeInterval) async throws -> [ClaimedDelivery] {
+    public func claimDueDeliveries(
+        limit: Int, instanceID: String, lease: TimeInterval
+    ) async throws -> [ClaimedDelivery] {
         let stamp = now()
         let until = stamp.addingTimeInterval(lease)
         let postgres = database.dialect == .postgresql
         let skipLocked = postgres ? "FOR UPDATE SKIP LOCKED" : ""
         let payloadText = postgres ? "d.payload::text" : "d.payload"
         return try await database.withConnection { sql in
-            let ids = try await sql.raw("""
+            let ids = try await sql.raw(
+                """
                 UPDATE delivery_log
                 SET locked_by = \(bind: instanceID), locked_until = \(bind: until), attempts = attempts + 1,
                     instance_id = \(bind: instanceID), updated_at = \(bind: stamp)
@@ -45,22 +48,28 @@ extension Store {
                     \(unsafeRaw: skipLocked)
                 )
                 RETURNING id
-                """).all().map { try $0.decode(column: "id", as: UUID.self) }
+                """
+            ).all().map { try $0.decode(column: "id", as: UUID.self) }
             var claimed: [ClaimedDelivery] = []
             for id in ids {
-                guard let row = try await sql.raw("""
-                    SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, r.webhook_headers AS recipient_headers,
-                           r.signing_secret AS recipient_secret
-                    FROM delivery_log d LEFT JOIN recipients r ON r.id = d.recipient_id
-                    WHERE d.id = \(bind: id)
-                    """).first()
+                guard
+                    let row = try await sql.raw(
+                        """
+                        SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, r.webhook_headers AS recipient_headers,
+                               r.signing_secret AS recipient_secret
+                        FROM delivery_log d LEFT JOIN recipients r ON r.id = d.recipient_id
+                        WHERE d.id = \(bind: id)
+                        """
+                    ).first()
                 else { continue }
                 let record = try row.decode(model: DeliveryRecord.self)
                 let payload = try row.decode(column: "payload_text", as: String.self)
                 let headers = try row.decode(column: "recipient_headers", as: [String: String]?.self) ?? [:]
                 let secret = try row.decode(column: "recipient_secret", as: String?.self)
-                claimed.append(ClaimedDelivery(record: record, payloadJSON: Data(payload.utf8), webhookHeaders: headers,
-                                               signingSecret: secret))
+                claimed.append(
+                    ClaimedDelivery(
+                        record: record, payloadJSON: Data(payload.utf8), webhookHeaders: headers,
+                        signingSecret: secret))
             }
             return claimed
         }
@@ -79,14 +88,16 @@ extension Store {
             case .exhausted(let statusCode, let message): (.exhausted, statusCode, message, nil, nil)
             }
         return try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE delivery_log
                 SET status = \(bind: status.rawValue), last_status_code = \(bind: code), last_error = \(bind: error),
                     next_retry_at = \(bind: nextRetry), delivered_at = \(bind: deliveredAt),
                     locked_by = NULL, locked_until = NULL, updated_at = \(bind: stamp)
                 WHERE id = \(bind: deliveryID) AND locked_by = \(bind: instanceID)
                 RETURNING id
-                """).all().count > 0
+                """
+            ).all().count > 0
         }
     }
 
@@ -100,19 +111,23 @@ extension Store {
     /// The deliveries of one stored message, oldest first.
     public func deliveries(storedMessageID: UUID) async throws -> [DeliveryRecord] {
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 SELECT \(unsafeRaw: DeliveryRecord.columns) FROM delivery_log
                 WHERE stored_message_id = \(bind: storedMessageID) ORDER BY created_at, id
-                """).all(decoding: DeliveryRecord.self)
+                """
+            ).all(decoding: DeliveryRecord.self)
         }
     }
 
     /// Every delivery, newest first (bounded).
     public func recentDeliveries(limit: Int = 100) async throws -> [DeliveryRecord] {
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 SELECT \(unsafeRaw: DeliveryRecord.columns) FROM delivery_log ORDER BY created_at DESC LIMIT \(bind: limit)
-                """).all(decoding: DeliveryRecord.self)
+                """
+            ).all(decoding: DeliveryRecord.self)
         }
     }
 
@@ -123,23 +138,27 @@ extension Store {
     /// The time the earliest pending delivery falls due, if any (lets the worker sleep exactly that long).
     public func nextDueDate() async throws -> Date? {
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 SELECT min(CASE WHEN locked_until IS NOT NULL AND locked_until > next_retry_at THEN locked_until
                                 ELSE next_retry_at END) AS due
                 FROM delivery_log WHERE status = 'pending'
-                """).first()?.decode(column: "due", as: Date?.self)
+                """
+            ).first()?.decode(column: "due", as: Date?.self)
         }
     }
 }
 
-
 extension Store {
     /// A domain's deliveries, newest first; `cursor` is the id of the last row of the previous page (its exact
     /// created_at is read in the query, so no timestamp round-trips through the client).
-    public func deliveries(domainID: UUID, status: DeliveryStatus?, since: Date?, limit: Int,
-                           after cursor: UUID?) async throws -> [DeliveryRecord] {
+    public func deliveries(
+        domainID: UUID, status: DeliveryStatus?, since: Date?, limit: Int,
+        after cursor: UUID?
+    ) async throws -> [DeliveryRecord] {
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 SELECT \(unsafeRaw: DeliveryRecord.columns) FROM delivery_log
                 WHERE domain_id = \(bind: domainID)
                   AND (\(bind: status == nil) OR status = \(bind: status?.rawValue ?? ""))
@@ -148,7 +167,8 @@ extension Store {
                         SELECT c.created_at, c.id FROM delivery_log c WHERE c.id = \(bind: cursor ?? UUID())))
                 ORDER BY created_at DESC, id DESC
                 LIMIT \(bind: limit)
-                """).all(decoding: DeliveryRecord.self)
+                """
+            ).all(decoding: DeliveryRecord.self)
         }
     }
 
@@ -157,14 +177,18 @@ extension Store {
     public func retryDelivery(id: UUID) async throws -> DeliveryRecord {
         let stamp = now()
         let changed = try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE delivery_log SET status = 'pending', attempts = 0, next_retry_at = \(bind: stamp),
                     locked_by = NULL, locked_until = NULL, updated_at = \(bind: stamp)
                 WHERE id = \(bind: id) AND status IN ('failed', 'exhausted') RETURNING id
-                """).all().count
+                """
+            ).all().count
         }
         guard let record = try await delivery(id: id) else { throw StoreError.notFound("delivery \(id)") }
-        if changed == 0 { throw StoreError.conflict("delivery \(id) is \(record.status.rawValue), not failed or exhausted") }
+        if changed == 0 {
+            throw StoreError.conflict("delivery \(id) is \(record.status.rawValue), not failed or exhausted")
+        }
         return record
     }
 }

@@ -22,10 +22,12 @@ extension Store {
         )
         try await mappingConflicts("domain \(name)") {
             try await database.withConnection { sql in
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO domains (id, domain_name, is_enabled, created_at, updated_at)
                     VALUES (\(bind: record.id), \(bind: name), \(bind: isEnabled), \(bind: stamp), \(bind: stamp))
-                    """).run()
+                    """
+                ).run()
             }
         }
         return record
@@ -40,7 +42,8 @@ extension Store {
     public func domain(named name: String) async throws -> DomainRecord? {
         let name = Self.normalizeDomain(name)
         return try await database.withConnection { sql in
-            try await sql.raw("SELECT * FROM domains WHERE domain_name = \(bind: name)").first(decoding: DomainRecord.self)
+            try await sql.raw("SELECT * FROM domains WHERE domain_name = \(bind: name)").first(
+                decoding: DomainRecord.self)
         }
     }
 
@@ -65,7 +68,9 @@ extension Store {
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
         return labels.allSatisfy { label in
             !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+                && label.unicodeScalars.allSatisfy {
+                    $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+                }
         }
     }
 }
@@ -77,8 +82,10 @@ public struct DomainChanges: Sendable {
     public var verifySPF: Bool??
     public var rejectDKIMFail: Bool??
     public var rejectSPFFail: Bool??
-    public init(isEnabled: Bool? = nil, verifyDKIM: Bool?? = nil, verifySPF: Bool?? = nil,
-                rejectDKIMFail: Bool?? = nil, rejectSPFFail: Bool?? = nil) {
+    public init(
+        isEnabled: Bool? = nil, verifyDKIM: Bool?? = nil, verifySPF: Bool?? = nil,
+        rejectDKIMFail: Bool?? = nil, rejectSPFFail: Bool?? = nil
+    ) {
         self.isEnabled = isEnabled
         self.verifyDKIM = verifyDKIM
         self.verifySPF = verifySPF
@@ -97,13 +104,15 @@ extension Store {
     /// Domains by name, `limit` at a time after the name `cursor`; only those `memberID` belongs to, when given.
     public func domains(memberID: UUID?, limit: Int, after cursor: String?) async throws -> [DomainRecord] {
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 SELECT d.* FROM domains d
                 WHERE (\(bind: memberID == nil) OR EXISTS (
                         SELECT 1 FROM domain_members m WHERE m.domain_id = d.id AND m.user_id = \(bind: memberID ?? UUID())))
                   AND (\(bind: cursor == nil) OR d.domain_name > \(bind: cursor ?? ""))
                 ORDER BY d.domain_name LIMIT \(bind: limit)
-                """).all(decoding: DomainRecord.self)
+                """
+            ).all(decoding: DomainRecord.self)
         }
     }
 
@@ -117,12 +126,14 @@ extension Store {
         domain.updatedAt = now()
         let d = domain
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE domains SET is_enabled = \(bind: d.isEnabled), verify_dkim = \(bind: d.verifyDKIM),
                     verify_spf = \(bind: d.verifySPF), reject_dkim_fail = \(bind: d.rejectDKIMFail),
                     reject_spf_fail = \(bind: d.rejectSPFFail), updated_at = \(bind: d.updatedAt)
                 WHERE id = \(bind: id)
-                """).run()
+                """
+            ).run()
         }
         return d
     }
@@ -130,8 +141,10 @@ extension Store {
     /// Creates a domain with the given overrides (used by the API; the CLI uses ``createDomain(_:isEnabled:)``).
     public func createDomain(_ name: String, isEnabled: Bool, overrides: DomainChanges) async throws -> DomainRecord {
         let domain = try await createDomain(name, isEnabled: isEnabled)
-        let hasOverrides = [overrides.verifyDKIM, overrides.verifySPF, overrides.rejectDKIMFail, overrides.rejectSPFFail]
-            .contains { $0 != nil }
+        let hasOverrides = [
+            overrides.verifyDKIM, overrides.verifySPF, overrides.rejectDKIMFail, overrides.rejectSPFFail,
+        ]
+        .contains { $0 != nil }
         return hasOverrides ? try await updateDomain(id: domain.id, overrides) : domain
     }
 

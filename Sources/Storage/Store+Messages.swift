@@ -14,8 +14,10 @@ public struct IncomingMessage: Sendable {
     public var receivedAt: Date
     public var instanceID: String
 
-    public init(id: UUID = UUID(), messageID: String, mailFrom: String, recipients: [String], helo: String,
-                clientIP: String, raw: Data, receivedAt: Date, instanceID: String) {
+    public init(
+        id: UUID = UUID(), messageID: String, mailFrom: String, recipients: [String], helo: String,
+        clientIP: String, raw: Data, receivedAt: Date, instanceID: String
+    ) {
         self.id = id
         self.messageID = messageID
         self.mailFrom = mailFrom
@@ -41,8 +43,10 @@ public struct NewDelivery: Sendable {
     public var dkimResult: String?
     public var spfResult: String?
 
-    public init(id: UUID = UUID(), domainID: UUID?, recipientID: UUID?, webhookURL: String,
-                payload: any Encodable & Sendable, payloadHash: String, dkimResult: String? = nil, spfResult: String? = nil) {
+    public init(
+        id: UUID = UUID(), domainID: UUID?, recipientID: UUID?, webhookURL: String,
+        payload: any Encodable & Sendable, payloadHash: String, dkimResult: String? = nil, spfResult: String? = nil
+    ) {
         self.id = id
         self.domainID = domainID
         self.recipientID = recipientID
@@ -60,16 +64,19 @@ extension Store {
     public func accept(_ message: IncomingMessage, deliveries: [NewDelivery]) async throws {
         let stamp = now()
         try await database.withTransaction { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 INSERT INTO messages (id, message_id, mail_from, rcpt_to, helo, client_ip, size, raw, instance_id,
                                       received_at, created_at, updated_at)
                 VALUES (\(bind: message.id), \(bind: message.messageID), \(bind: message.mailFrom),
                         \(bind: JSONColumn(message.recipients)), \(bind: message.helo), \(bind: message.clientIP),
                         \(bind: message.raw.count), \(bind: message.raw), \(bind: message.instanceID),
                         \(bind: message.receivedAt), \(bind: stamp), \(bind: stamp))
-                """).run()
+                """
+            ).run()
             for delivery in deliveries {
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO delivery_log (id, domain_id, message_id, stored_message_id, recipient_id, webhook_url,
                                               payload_hash, status, attempts, next_retry_at, instance_id, payload,
                                               dkim_result, spf_result, created_at, updated_at)
@@ -78,7 +85,8 @@ extension Store {
                             \(bind: delivery.payloadHash), \(bind: DeliveryStatus.pending.rawValue), 0, \(bind: stamp),
                             \(bind: message.instanceID), \(bind: JSONColumn(delivery.payload)), \(bind: delivery.dkimResult),
                             \(bind: delivery.spfResult), \(bind: stamp), \(bind: stamp))
-                    """).run()
+                    """
+                ).run()
             }
             // Other replicas' workers hear of it on commit (PostgreSQL); the local worker is woken by the caller.
             try await Database.notify(sql, dialect: database.dialect, channel: Database.deliveriesChannel)
@@ -88,7 +96,8 @@ extension Store {
     /// The raw bytes of a stored message.
     public func rawMessage(id: UUID) async throws -> Data? {
         try await database.withConnection { sql in
-            try await sql.raw("SELECT raw FROM messages WHERE id = \(bind: id)").first()?.decode(column: "raw", as: Data.self)
+            try await sql.raw("SELECT raw FROM messages WHERE id = \(bind: id)").first()?.decode(
+                column: "raw", as: Data.self)
         }
     }
 
@@ -98,8 +107,8 @@ extension Store {
 
     func count(_ table: String) async throws -> Int {
         try await database.withConnection { sql in
-            try await sql.raw("SELECT count(*) AS n FROM \(unsafeRaw: table)").first()?.decode(column: "n", as: Int.self) ?? 0
+            try await sql.raw("SELECT count(*) AS n FROM \(unsafeRaw: table)").first()?.decode(
+                column: "n", as: Int.self) ?? 0
         }
     }
 }
-

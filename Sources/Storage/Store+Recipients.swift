@@ -7,7 +7,10 @@ public struct RecipientChanges: Sendable {
     public var webhookURL: String?
     public var webhookHeaders: [String: String]?
     public var isEnabled: Bool?
-    public init(localPart: String? = nil, webhookURL: String? = nil, webhookHeaders: [String: String]? = nil, isEnabled: Bool? = nil) {
+    public init(
+        localPart: String? = nil, webhookURL: String? = nil, webhookHeaders: [String: String]? = nil,
+        isEnabled: Bool? = nil
+    ) {
         self.localPart = localPart
         self.webhookURL = webhookURL
         self.webhookHeaders = webhookHeaders
@@ -27,7 +30,8 @@ extension Store {
         guard let localPart, localPart != "*" else { return nil }
         let local = localPart.lowercased()
         if local.isEmpty || local.utf8.count > 64 || local.contains("@")
-            || local.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) {
+            || local.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F })
+        {
             throw StoreError.invalid("'\(localPart)' is not a valid local part")
         }
         return local
@@ -36,7 +40,7 @@ extension Store {
     /// Absolute http(s) URL with a host and no user:password part.
     public static func validateWebhookURL(_ string: String) throws {
         guard let url = URLComponents(string: string), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
+            scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty
         else {
             throw StoreError.invalid("webhook URL must be an absolute http(s) URL, got '\(string)'")
         }
@@ -56,8 +60,9 @@ extension Store {
         guard let domain = try await domain(named: domainName) else {
             throw StoreError.notFound("domain \(Self.normalizeDomain(domainName))")
         }
-        return try await createRecipient(domain: domain, localPart: localPart, webhookURL: webhookURL,
-                                         webhookHeaders: webhookHeaders, isEnabled: isEnabled)
+        return try await createRecipient(
+            domain: domain, localPart: localPart, webhookURL: webhookURL,
+            webhookHeaders: webhookHeaders, isEnabled: isEnabled)
     }
 
     public func createRecipient(
@@ -77,13 +82,15 @@ extension Store {
         )
         try await mappingConflicts("recipient \(local ?? "*")@\(domain.domainName)") {
             try await database.withConnection { sql in
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO recipients (id, domain_id, local_part, webhook_url, webhook_headers, is_enabled,
                                             signing_secret, created_at, updated_at)
                     VALUES (\(bind: record.id), \(bind: domain.id), \(bind: local), \(bind: webhookURL),
                             \(bind: JSONColumn(webhookHeaders)), \(bind: isEnabled), \(bind: record.signingSecret),
                             \(bind: stamp), \(bind: stamp))
-                    """).run()
+                    """
+                ).run()
             }
         }
         return record
@@ -99,11 +106,13 @@ extension Store {
     /// A domain's recipients, oldest first, after the recipient `cursor`.
     public func recipients(domainID: UUID, limit: Int, after cursor: UUID?) async throws -> [RecipientRecord] {
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 SELECT * FROM recipients WHERE domain_id = \(bind: domainID)
                   AND (\(bind: cursor == nil) OR id > \(bind: cursor ?? UUID()))
                 ORDER BY id LIMIT \(bind: limit)
-                """).all(decoding: RecipientRecord.self)
+                """
+            ).all(decoding: RecipientRecord.self)
         }
     }
 
@@ -129,12 +138,14 @@ extension Store {
         let r = recipient
         try await mappingConflicts("recipient \(r.localPart ?? "*")") {
             try await database.withConnection { sql in
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     UPDATE recipients SET local_part = \(bind: r.localPart), webhook_url = \(bind: r.webhookURL),
                         webhook_headers = \(bind: JSONColumn(r.webhookHeaders)), is_enabled = \(bind: r.isEnabled),
                         updated_at = \(bind: r.updatedAt)
                     WHERE id = \(bind: id)
-                    """).run()
+                    """
+                ).run()
             }
         }
         return r
@@ -143,8 +154,10 @@ extension Store {
     @discardableResult
     public func deleteRecipient(id: UUID, domainID: UUID) async throws -> Bool {
         try await database.withConnection { sql in
-            try await sql.raw("DELETE FROM recipients WHERE id = \(bind: id) AND domain_id = \(bind: domainID) RETURNING id")
-                .all().count > 0
+            try await sql.raw(
+                "DELETE FROM recipients WHERE id = \(bind: id) AND domain_id = \(bind: domainID) RETURNING id"
+            )
+            .all().count > 0
         }
     }
 
@@ -159,9 +172,11 @@ extension Store {
                 .first()?.decode(column: "signing_secret", as: String?.self)
             if let current { return current }
             let fresh = Self.makeSigningSecret()
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE recipients SET signing_secret = \(bind: fresh) WHERE id = \(bind: recipientID) AND signing_secret IS NULL
-                """).run()
+                """
+            ).run()
             return try await sql.raw("SELECT signing_secret FROM recipients WHERE id = \(bind: recipientID)")
                 .first()?.decode(column: "signing_secret", as: String?.self)
         }
@@ -176,14 +191,19 @@ extension Store {
         let domainName = Self.normalizeDomain(String(address[address.index(after: at)...]))
         guard !local.isEmpty, !domainName.isEmpty else { return nil }
         return try await database.withConnection { sql in
-            guard let domain = try await sql.raw("""
-                SELECT * FROM domains WHERE domain_name = \(bind: domainName) AND is_enabled = \(bind: true)
-                """).first(decoding: DomainRecord.self)
+            guard
+                let domain = try await sql.raw(
+                    """
+                    SELECT * FROM domains WHERE domain_name = \(bind: domainName) AND is_enabled = \(bind: true)
+                    """
+                ).first(decoding: DomainRecord.self)
             else { return nil }
-            let candidates = try await sql.raw("""
+            let candidates = try await sql.raw(
+                """
                 SELECT * FROM recipients
                 WHERE domain_id = \(bind: domain.id) AND (local_part = \(bind: local) OR local_part IS NULL)
-                """).all(decoding: RecipientRecord.self)
+                """
+            ).all(decoding: RecipientRecord.self)
             let exact = candidates.first { $0.localPart != nil }
             guard let chosen = exact ?? candidates.first, chosen.isEnabled else { return nil }
             return RecipientRoute(domain: domain, recipient: chosen, address: address)

@@ -24,8 +24,10 @@ public struct RuleFields: Sendable {
     public var action: String?
     public var webhookURLOverride: String??
     public var addTags: [String]?
-    public init(field: String? = nil, operator: String? = nil, value: String? = nil, caseSensitive: Bool? = nil,
-                action: String? = nil, webhookURLOverride: String?? = nil, addTags: [String]? = nil) {
+    public init(
+        field: String? = nil, operator: String? = nil, value: String? = nil, caseSensitive: Bool? = nil,
+        action: String? = nil, webhookURLOverride: String?? = nil, addTags: [String]? = nil
+    ) {
         self.field = field
         self.operator = `operator`
         self.value = value
@@ -37,17 +39,22 @@ public struct RuleFields: Sendable {
 }
 
 extension Store {
-    public func createRuleset(domainID: UUID, name: String, priority: Int, stopOnMatch: Bool, isEnabled: Bool) async throws -> RulesetRecord {
+    public func createRuleset(
+        domainID: UUID, name: String, priority: Int, stopOnMatch: Bool, isEnabled: Bool
+    ) async throws -> RulesetRecord {
         let stamp = now()
-        let ruleset = RulesetRecord(id: UUID(), domainID: domainID, name: name, priority: priority, stopOnMatch: stopOnMatch,
-                                    isEnabled: isEnabled, createdAt: stamp, updatedAt: stamp)
+        let ruleset = RulesetRecord(
+            id: UUID(), domainID: domainID, name: name, priority: priority, stopOnMatch: stopOnMatch,
+            isEnabled: isEnabled, createdAt: stamp, updatedAt: stamp)
         try await mappingConflicts("ruleset \(name)") {
             try await database.withConnection { sql in
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO rulesets (id, domain_id, name, priority, stop_on_match, is_enabled, created_at, updated_at)
                     VALUES (\(bind: ruleset.id), \(bind: domainID), \(bind: name), \(bind: priority), \(bind: stopOnMatch),
                             \(bind: isEnabled), \(bind: stamp), \(bind: stamp))
-                    """).run()
+                    """
+                ).run()
             }
         }
         return ruleset
@@ -65,16 +72,22 @@ extension Store {
     public func ruleset(_ idOrName: String, domainID: UUID) async throws -> RulesetRecord? {
         try await database.withConnection { sql in
             if let id = UUID(uuidString: idOrName) {
-                return try await sql.raw("SELECT * FROM rulesets WHERE id = \(bind: id) AND domain_id = \(bind: domainID)")
-                    .first(decoding: RulesetRecord.self)
-            }
-            return try await sql.raw("SELECT * FROM rulesets WHERE name = \(bind: idOrName) AND domain_id = \(bind: domainID)")
+                return try await sql.raw(
+                    "SELECT * FROM rulesets WHERE id = \(bind: id) AND domain_id = \(bind: domainID)"
+                )
                 .first(decoding: RulesetRecord.self)
+            }
+            return try await sql.raw(
+                "SELECT * FROM rulesets WHERE name = \(bind: idOrName) AND domain_id = \(bind: domainID)"
+            )
+            .first(decoding: RulesetRecord.self)
         }
     }
 
     public func updateRuleset(id: UUID, domainID: UUID, _ changes: RulesetChanges) async throws -> RulesetRecord {
-        guard var ruleset = try await ruleset(id.uuidString, domainID: domainID) else { throw StoreError.notFound("ruleset \(id)") }
+        guard var ruleset = try await ruleset(id.uuidString, domainID: domainID) else {
+            throw StoreError.notFound("ruleset \(id)")
+        }
         if let name = changes.name { ruleset.name = name }
         if let priority = changes.priority { ruleset.priority = priority }
         if let stop = changes.stopOnMatch { ruleset.stopOnMatch = stop }
@@ -83,11 +96,13 @@ extension Store {
         let r = ruleset
         try await mappingConflicts("ruleset \(r.name)") {
             try await database.withConnection { sql in
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     UPDATE rulesets SET name = \(bind: r.name), priority = \(bind: r.priority),
                         stop_on_match = \(bind: r.stopOnMatch), is_enabled = \(bind: r.isEnabled), updated_at = \(bind: r.updatedAt)
                     WHERE id = \(bind: id)
-                    """).run()
+                    """
+                ).run()
             }
         }
         return r
@@ -96,8 +111,10 @@ extension Store {
     @discardableResult
     public func deleteRuleset(id: UUID, domainID: UUID) async throws -> Bool {
         try await database.withConnection { sql in
-            try await sql.raw("DELETE FROM rulesets WHERE id = \(bind: id) AND domain_id = \(bind: domainID) RETURNING id")
-                .all().count > 0
+            try await sql.raw(
+                "DELETE FROM rulesets WHERE id = \(bind: id) AND domain_id = \(bind: domainID) RETURNING id"
+            )
+            .all().count > 0
         }
     }
 
@@ -107,8 +124,10 @@ extension Store {
         return try await database.withConnection { sql in
             var all: [RuleRecord] = []
             for id in rulesetIDs {
-                all += try await sql.raw("SELECT \(unsafeRaw: RuleRecord.columns(database.dialect)) FROM rules r WHERE r.ruleset_id = \(bind: id) ORDER BY r.\"order\", r.id")
-                    .all(decoding: RuleRecord.self)
+                all += try await sql.raw(
+                    "SELECT \(unsafeRaw: RuleRecord.columns(database.dialect)) FROM rules r WHERE r.ruleset_id = \(bind: id) ORDER BY r.\"order\", r.id"
+                )
+                .all(decoding: RuleRecord.self)
             }
             return all
         }
@@ -118,22 +137,26 @@ extension Store {
     public func addRule(rulesetID: UUID, _ fields: RuleFields) async throws -> RuleRecord {
         let stamp = now()
         let rule = RuleRecord(
-            id: UUID(), rulesetID: rulesetID, order: 0, field: fields.field ?? "subject", operator: fields.operator ?? "contains",
+            id: UUID(), rulesetID: rulesetID, order: 0, field: fields.field ?? "subject",
+            operator: fields.operator ?? "contains",
             value: fields.value ?? "", caseSensitive: fields.caseSensitive ?? false, action: fields.action ?? "forward",
-            webhookURLOverride: fields.webhookURLOverride ?? nil, addTags: fields.addTags ?? [], createdAt: stamp, updatedAt: stamp
+            webhookURLOverride: fields.webhookURLOverride ?? nil, addTags: fields.addTags ?? [], createdAt: stamp,
+            updatedAt: stamp
         )
         return try await database.withTransaction { sql in
             let last = try await sql.raw("SELECT max(\"order\") AS o FROM rules WHERE ruleset_id = \(bind: rulesetID)")
                 .first()?.decode(column: "o", as: Int?.self)
             var rule = rule
             rule.order = (last ?? -1) + 1
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 INSERT INTO rules (id, ruleset_id, "order", field, operator, value, case_sensitive, action,
                                    webhook_url_override, add_tags, created_at, updated_at)
                 VALUES (\(bind: rule.id), \(bind: rulesetID), \(bind: rule.order), \(bind: rule.field), \(bind: rule.operator),
                         \(bind: rule.value), \(bind: rule.caseSensitive), \(bind: rule.action), \(bind: rule.webhookURLOverride),
                         \(bind: JSONColumn(rule.addTags)), \(bind: stamp), \(bind: stamp))
-                """).run()
+                """
+            ).run()
             return rule
         }
     }
@@ -141,10 +164,12 @@ extension Store {
     /// A rule, if it belongs to a ruleset of `domainID`.
     public func rule(id: UUID, domainID: UUID) async throws -> RuleRecord? {
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 SELECT \(unsafeRaw: RuleRecord.columns(database.dialect)) FROM rules r JOIN rulesets s ON s.id = r.ruleset_id
                 WHERE r.id = \(bind: id) AND s.domain_id = \(bind: domainID)
-                """).first(decoding: RuleRecord.self)
+                """
+            ).first(decoding: RuleRecord.self)
         }
     }
 
@@ -160,13 +185,15 @@ extension Store {
         rule.updatedAt = now()
         let r = rule
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE rules SET field = \(bind: r.field), operator = \(bind: r.operator), value = \(bind: r.value),
                     case_sensitive = \(bind: r.caseSensitive), action = \(bind: r.action),
                     webhook_url_override = \(bind: r.webhookURLOverride), add_tags = \(bind: JSONColumn(r.addTags)),
                     updated_at = \(bind: r.updatedAt)
                 WHERE id = \(bind: id)
-                """).run()
+                """
+            ).run()
         }
         return r
     }
@@ -183,14 +210,17 @@ extension Store {
     public func reorderRules(rulesetID: UUID, ruleIDs: [UUID]) async throws {
         let current = Set(try await rules(rulesetIDs: [rulesetID]).map(\.id))
         guard Set(ruleIDs) == current, ruleIDs.count == current.count else {
-            throw StoreError.invalid("rule_ids must list each rule of the ruleset exactly once (\(current.count) rules)")
+            throw StoreError.invalid(
+                "rule_ids must list each rule of the ruleset exactly once (\(current.count) rules)")
         }
         let stamp = now()
         try await database.withTransaction { sql in
             for (index, id) in ruleIDs.enumerated() {
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     UPDATE rules SET "order" = \(bind: index), updated_at = \(bind: stamp) WHERE id = \(bind: id)
-                    """).run()
+                    """
+                ).run()
             }
         }
     }

@@ -17,17 +17,22 @@ public struct UserChanges: Sendable {
 
 extension Store {
     @discardableResult
-    public func createUser(username: String, email: String? = nil, isActive: Bool = true, isSuperuser: Bool = false) async throws -> UserRecord {
+    public func createUser(
+        username: String, email: String? = nil, isActive: Bool = true, isSuperuser: Bool = false
+    ) async throws -> UserRecord {
         let stamp = now()
-        let user = UserRecord(id: UUID(), username: username, email: email, isActive: isActive, isSuperuser: isSuperuser,
-                              createdAt: stamp, updatedAt: stamp)
+        let user = UserRecord(
+            id: UUID(), username: username, email: email, isActive: isActive, isSuperuser: isSuperuser,
+            createdAt: stamp, updatedAt: stamp)
         try await mappingConflicts("user \(username)") {
             try await database.withConnection { sql in
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     INSERT INTO users (id, username, email, is_active, is_superuser, created_at, updated_at)
                     VALUES (\(bind: user.id), \(bind: username), \(bind: email), \(bind: isActive), \(bind: isSuperuser),
                             \(bind: stamp), \(bind: stamp))
-                    """).run()
+                    """
+                ).run()
             }
         }
         return user
@@ -48,10 +53,12 @@ extension Store {
     /// Users by username, `limit` at a time, after `cursor` (the last username of the previous page).
     public func users(limit: Int = 100, after cursor: String? = nil) async throws -> [UserRecord] {
         try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 SELECT * FROM users WHERE \(bind: cursor == nil) OR username > \(bind: cursor ?? "")
                 ORDER BY username LIMIT \(bind: limit)
-                """).all(decoding: UserRecord.self)
+                """
+            ).all(decoding: UserRecord.self)
         }
     }
 
@@ -65,12 +72,14 @@ extension Store {
         let updated = user
         try await mappingConflicts("user \(updated.username)") {
             try await database.withConnection { sql in
-                try await sql.raw("""
+                try await sql.raw(
+                    """
                     UPDATE users SET username = \(bind: updated.username), email = \(bind: updated.email),
                         is_active = \(bind: updated.isActive), is_superuser = \(bind: updated.isSuperuser),
                         updated_at = \(bind: updated.updatedAt)
                     WHERE id = \(bind: id)
-                    """).run()
+                    """
+                ).run()
             }
         }
         return updated

@@ -33,14 +33,18 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 extension Store {
     /// Sets a flag (`is_enabled` unless told) on the row of `table` whose `keyColumn` equals `key`;
     /// ``StoreError/notFound(_:)`` if there is none.
-    func setEnabled(_ enabled: Bool, table: String, where keyColumn: String, column: String = "is_enabled",
-                    equals key: some Encodable & Sendable, what: String) async throws {
+    func setEnabled(
+        _ enabled: Bool, table: String, where keyColumn: String, column: String = "is_enabled",
+        equals key: some Encodable & Sendable, what: String
+    ) async throws {
         let stamp = now()
         let changed = try await database.withConnection { sql in
-            try await sql.raw("""
+            try await sql.raw(
+                """
                 UPDATE \(unsafeRaw: table) SET \(unsafeRaw: column) = \(bind: enabled), updated_at = \(bind: stamp)
                 WHERE \(unsafeRaw: keyColumn) = \(bind: key) RETURNING id
-                """).all().count
+                """
+            ).all().count
         }
         if changed == 0 { throw StoreError.notFound(what) }
     }

@@ -29,39 +29,52 @@ struct DomainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "domain",
         abstract: "Manage the domains FastSMTP receives mail for (direct database access).",
-        subcommands: [Create.self, List.self, Delete.self, Enable.self, Disable.self, AddMember.self, RemoveMember.self]
+        subcommands: [
+            Create.self, List.self, Delete.self, Enable.self, Disable.self, AddMember.self, RemoveMember.self,
+        ]
     )
 
     struct AddMember: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add-member", abstract: "Give a user a role on a domain.")
+        static let configuration = CommandConfiguration(
+            commandName: "add-member", abstract: "Give a user a role on a domain.")
         @Argument var domainName: String
         @Argument var username: String
         @Option(help: "owner, admin or member.") var role: String = "member"
 
         func validate() throws {
-            guard DomainRole(rawValue: role) != nil else { throw ValidationError("--role must be owner, admin or member") }
+            guard DomainRole(rawValue: role) != nil else {
+                throw ValidationError("--role must be owner, admin or member")
+            }
         }
 
         func run() async throws {
             try await withStore { store in
-                guard let domain = try await store.domain(named: domainName) else { throw StoreError.notFound("domain \(domainName)") }
-                guard let user = try await store.user(named: username) else { throw StoreError.notFound("user \(username)") }
-                let member = try await store.addMember(domainID: domain.id, userID: user.id, role: DomainRole(rawValue: role) ?? .member)
+                guard let domain = try await store.domain(named: domainName) else {
+                    throw StoreError.notFound("domain \(domainName)")
+                }
+                guard let user = try await store.user(named: username) else {
+                    throw StoreError.notFound("user \(username)")
+                }
+                let member = try await store.addMember(
+                    domainID: domain.id, userID: user.id, role: DomainRole(rawValue: role) ?? .member)
                 print("\(username) is now \(member.role.rawValue) of \(domain.domainName)")
             }
         }
     }
 
     struct RemoveMember: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "remove-member", abstract: "Take a user's role on a domain away.")
+        static let configuration = CommandConfiguration(
+            commandName: "remove-member", abstract: "Take a user's role on a domain away.")
         @Argument var domainName: String
         @Argument var username: String
 
         func run() async throws {
             try await withStore { store in
-                guard let domain = try await store.domain(named: domainName) else { throw StoreError.notFound("domain \(domainName)") }
+                guard let domain = try await store.domain(named: domainName) else {
+                    throw StoreError.notFound("domain \(domainName)")
+                }
                 guard let user = try await store.user(named: username),
-                      try await store.removeMember(domainID: domain.id, userID: user.id)
+                    try await store.removeMember(domainID: domain.id, userID: user.id)
                 else { throw StoreError.notFound("membership of \(username) in \(domain.domainName)") }
                 print("Removed \(username) from \(domain.domainName)")
             }
@@ -86,7 +99,9 @@ struct DomainCommand: AsyncParsableCommand {
                 let domains = try await store.domains()
                 if domains.isEmpty { print("No domains yet. Add one with: fastsmtp domain create example.com") }
                 for domain in domains {
-                    print("\(domain.id.uuidString.lowercased())  \(domain.isEnabled ? "enabled " : "disabled")  \(domain.domainName)")
+                    print(
+                        "\(domain.id.uuidString.lowercased())  \(domain.isEnabled ? "enabled " : "disabled")  \(domain.domainName)"
+                    )
                 }
             }
         }
@@ -138,12 +153,14 @@ struct RecipientCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a recipient. LOCAL_PART '*' makes the domain's catch-all.",
-            discussion: "Example: fastsmtp recipient add example.com support https://n8n.example.com/webhook/support --header 'Authorization=Bearer s3cret'"
+            discussion:
+                "Example: fastsmtp recipient add example.com support https://n8n.example.com/webhook/support --header 'Authorization=Bearer s3cret'"
         )
         @Argument(help: "The domain.") var domain: String
         @Argument(help: "The local part (before the @), or '*' for catch-all.") var localPart: String
         @Argument(help: "The webhook URL (http or https).") var webhookURL: String
-        @Option(name: .customLong("header"), help: "Extra request header NAME=VALUE (repeatable).") var headers: [String] = []
+        @Option(name: .customLong("header"), help: "Extra request header NAME=VALUE (repeatable).") var headers:
+            [String] = []
 
         func validate() throws {
             for header in headers where !header.contains("=") {
@@ -162,7 +179,9 @@ struct RecipientCommand: AsyncParsableCommand {
                     domain: domain, localPart: localPart, webhookURL: webhookURL, webhookHeaders: parsed
                 )
                 let address = "\(recipient.localPart ?? "*")@\(Store.normalizeDomain(domain))"
-                print("Created \(recipient.isCatchAll ? "catch-all " : "")recipient \(address) → \(webhookURL) (id: \(recipient.id.uuidString.lowercased()))")
+                print(
+                    "Created \(recipient.isCatchAll ? "catch-all " : "")recipient \(address) → \(webhookURL) (id: \(recipient.id.uuidString.lowercased()))"
+                )
             }
         }
     }
@@ -173,7 +192,9 @@ struct RecipientCommand: AsyncParsableCommand {
         func run() async throws {
             try await withStore { store in
                 for recipient in try await store.recipients(domain: domain) {
-                    print("\(recipient.id.uuidString.lowercased())  \(recipient.isEnabled ? "enabled " : "disabled")  \(recipient.localPart ?? "*")  →  \(recipient.webhookURL)")
+                    print(
+                        "\(recipient.id.uuidString.lowercased())  \(recipient.isEnabled ? "enabled " : "disabled")  \(recipient.localPart ?? "*")  →  \(recipient.webhookURL)"
+                    )
                 }
             }
         }
@@ -181,7 +202,8 @@ struct RecipientCommand: AsyncParsableCommand {
 }
 
 struct ShowConfig: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show-config", abstract: "Print the effective settings (secrets masked).")
+    static let configuration = CommandConfiguration(
+        commandName: "show-config", abstract: "Print the effective settings (secrets masked).")
     func run() async throws {
         let env = try Environment.load()
         let entries = env.settings.redactedEntries()

@@ -23,13 +23,17 @@ struct DB: AsyncParsableCommand {
     }
 
     struct Upgrade: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Apply pending migrations (up to REVISION, default: head).")
+        static let configuration = CommandConfiguration(
+            abstract: "Apply pending migrations (up to REVISION, default: head).")
         @Argument(help: "Target revision (default: head).") var revision: String?
 
         func run() async throws {
             try await DB.withMigrator { migrator in
                 let applied = try await migrator.upgrade(to: revision)
-                print(applied.isEmpty ? "Already at \(try await migrator.current())." : "Applied \(applied.joined(separator: ", ")); now at \(try await migrator.current()).")
+                print(
+                    applied.isEmpty
+                        ? "Already at \(try await migrator.current())."
+                        : "Applied \(applied.joined(separator: ", ")); now at \(try await migrator.current()).")
             }
         }
     }
@@ -45,13 +49,17 @@ struct DB: AsyncParsableCommand {
     }
 
     struct Downgrade: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revert migrations newer than REVISION ('base' reverts all).")
+        static let configuration = CommandConfiguration(
+            abstract: "Revert migrations newer than REVISION ('base' reverts all).")
         @Argument(help: "Revision to go back to, or 'base'.") var revision: String
 
         func run() async throws {
             try await DB.withMigrator { migrator in
                 let reverted = try await migrator.downgrade(to: revision)
-                print(reverted.isEmpty ? "Nothing to revert; at \(try await migrator.current())." : "Reverted \(reverted.joined(separator: ", ")); now at \(try await migrator.current()).")
+                print(
+                    reverted.isEmpty
+                        ? "Nothing to revert; at \(try await migrator.current())."
+                        : "Reverted \(reverted.joined(separator: ", ")); now at \(try await migrator.current()).")
             }
         }
     }
@@ -62,7 +70,9 @@ struct DB: AsyncParsableCommand {
             try await DB.withMigrator { migrator in
                 let applied = Set(try await migrator.applied())
                 for migration in migrator.migrations {
-                    print("\(applied.contains(migration.revision) ? "[x]" : "[ ]") \(migration.revision)  \(migration.description)")
+                    print(
+                        "\(applied.contains(migration.revision) ? "[x]" : "[ ]") \(migration.revision)  \(migration.description)"
+                    )
                 }
             }
         }

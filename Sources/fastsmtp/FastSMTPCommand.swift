@@ -12,8 +12,11 @@ struct FastSMTPCommand: AsyncParsableCommand {
         abstract: "FastSMTP: receive mail over SMTP and forward it to webhooks.",
         discussion: "Settings come from FASTSMTP_* environment variables and an optional .env file.",
         version: FastSMTPVersion.current,
-        subcommands: [Serve.self, Init.self, DB.self, UserCommand.self, DomainCommand.self, RecipientCommand.self, ShowConfig.self,
-                      TestDKIM.self, TestSPF.self]
+        subcommands: [
+            Serve.self, Init.self, DB.self, UserCommand.self, DomainCommand.self, RecipientCommand.self,
+            ShowConfig.self,
+            TestDKIM.self, TestSPF.self,
+        ]
     )
 }
 

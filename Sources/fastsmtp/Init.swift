@@ -11,10 +11,14 @@ import Storage
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Set up FastSMTP: database, schema, the first superuser and API key, the first domain.",
-        discussion: "Example (non-interactive): fastsmtp init --yes --database-url postgresql://fastsmtp:secret@db/fastsmtp --superuser admin --domain example.com"
+        discussion:
+            "Example (non-interactive): fastsmtp init --yes --database-url postgresql://fastsmtp:secret@db/fastsmtp --superuser admin --domain example.com"
     )
 
-    @Option(help: "Database URL (default: FASTSMTP_DATABASE_URL or the SQLite file in the data dir). Saved to .env when it differs.")
+    @Option(
+        help:
+            "Database URL (default: FASTSMTP_DATABASE_URL or the SQLite file in the data dir). Saved to .env when it differs."
+    )
     var databaseURL: String?
     @Option(help: "Username of the first superuser.") var superuser: String?
     @Option(help: "Email of the first superuser.") var email: String?
@@ -23,7 +27,8 @@ struct Init: AsyncParsableCommand {
     @Option(help: "The .env file to update.") var envFile = ".env"
     @Option(
         name: .customLong("self-signed-cert"),
-        help: "Write a self-signed TLS certificate (cert.pem) and key (key.pem) for testing into this directory and save FASTSMTP_SMTP_TLS_CERT/KEY to the .env file."
+        help:
+            "Write a self-signed TLS certificate (cert.pem) and key (key.pem) for testing into this directory and save FASTSMTP_SMTP_TLS_CERT/KEY to the .env file."
     )
     var selfSignedCertDirectory: String?
 
@@ -64,7 +69,9 @@ struct Init: AsyncParsableCommand {
 
                 let user: UserRecord
                 if let existing = try await store.user(named: username) {
-                    user = existing.isSuperuser ? existing : try await store.updateUser(id: existing.id, UserChanges(isSuperuser: true))
+                    user =
+                        existing.isSuperuser
+                        ? existing : try await store.updateUser(id: existing.id, UserChanges(isSuperuser: true))
                     print("Superuser \(username) exists.")
                 } else {
                     user = try await store.createUser(username: username, email: email, isSuperuser: true)
@@ -85,7 +92,9 @@ struct Init: AsyncParsableCommand {
                         try await store.addMember(domainID: record.id, userID: user.id, role: .owner)
                     }
                     print("Domain \(record.domainName) is ready; add recipients with:")
-                    print("    fastsmtp recipient add \(record.domainName) support https://n8n.example.com/webhook/support")
+                    print(
+                        "    fastsmtp recipient add \(record.domainName) support https://n8n.example.com/webhook/support"
+                    )
                 }
             }
         } catch {
@@ -106,10 +115,15 @@ extension Init {
             print("TLS certificate \(certificate) exists; kept.")
         } else {
             do {
-                try files.createDirectory(at: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try files.createDirectory(
+                    at: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 let pair = try SelfSignedCertificate.make(hostname: hostname)
-                guard files.createFile(atPath: key, contents: Data(pair.privateKeyPEM.utf8), attributes: [.posixPermissions: 0o600]),
-                      files.createFile(atPath: certificate, contents: Data(pair.certificatePEM.utf8), attributes: [.posixPermissions: 0o644])
+                guard
+                    files.createFile(
+                        atPath: key, contents: Data(pair.privateKeyPEM.utf8), attributes: [.posixPermissions: 0o600]),
+                    files.createFile(
+                        atPath: certificate, contents: Data(pair.certificatePEM.utf8),
+                        attributes: [.posixPermissions: 0o644])
                 else { throw fail("cannot write \(certificate) and \(key)") }
             } catch let error as ExitCode {
                 throw error
@@ -130,7 +144,8 @@ enum DotEnvFile {
         let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         var lines = existing.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        let line = "\(key)=\"\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
+        let line =
+            "\(key)=\"\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
         if let index = lines.firstIndex(where: { $0.hasPrefix("\(key)=") || $0.hasPrefix("export \(key)=") }) {
             lines[index] = line
         } else {

@@ -10,7 +10,11 @@ struct DNSOptions: ParsableArguments {
 
     func resolver() throws -> StubResolver {
         do {
-            let configuration = try server.map { try StubResolver.Configuration(servers: StubResolver.Configuration.parseServerList($0, source: "--dns-server")) }
+            let configuration =
+                try server.map {
+                    try StubResolver.Configuration(
+                        servers: StubResolver.Configuration.parseServerList($0, source: "--dns-server"))
+                }
                 ?? StubResolver.Configuration.fromSystem()
             return try StubResolver(configuration: configuration)
         } catch {
@@ -37,7 +41,9 @@ struct TestDKIM: AsyncParsableCommand {
         let results = await DKIMVerifier(resolver: try dns.resolver()).verify(Array(text.utf8))
         if results.isEmpty { print("dkim=none (the message has no DKIM-Signature)") }
         for result in results {
-            print("dkim=\(result.result.rawValue) d=\(result.domain ?? "?") s=\(result.selector ?? "?") a=\(result.algorithm ?? "?")  \(result.reason)")
+            print(
+                "dkim=\(result.result.rawValue) d=\(result.domain ?? "?") s=\(result.selector ?? "?") a=\(result.algorithm ?? "?")  \(result.reason)"
+            )
         }
         if results.summary != .pass { throw ExitCode(1) }
     }
@@ -59,7 +65,8 @@ struct TestSPF: AsyncParsableCommand {
 
     func run() async throws {
         guard let address = IPAddress(ip) else { throw ExitCode(2) }
-        let verdict = await SPFEvaluator(resolver: try dns.resolver()).evaluate(clientIP: address, mailFrom: mailFrom, helo: helo)
+        let verdict = await SPFEvaluator(resolver: try dns.resolver()).evaluate(
+            clientIP: address, mailFrom: mailFrom, helo: helo)
         print("spf=\(verdict.result.rawValue) domain=\(verdict.domain)  \(verdict.reason)")
         if let explanation = verdict.explanation { print("explanation: \(explanation)") }
         if verdict.result != .pass { throw ExitCode(1) }

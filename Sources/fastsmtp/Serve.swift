@@ -19,20 +19,26 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let env = try Environment.load()
-        let roles = smtpOnly ? Roles(smtp: true, api: false, worker: false)
-            : apiOnly ? Roles(smtp: false, api: true, worker: false)
-            : workerOnly ? Roles(smtp: false, api: false, worker: true)
-            : .all
+        let roles =
+            smtpOnly
+            ? Roles(smtp: true, api: false, worker: false)
+            : apiOnly
+                ? Roles(smtp: false, api: true, worker: false)
+                : workerOnly
+                    ? Roles(smtp: false, api: false, worker: true)
+                    : .all
         let app: FastSMTPApplication
         do {
             if roles.api {
                 let root = try RootAPIKey.resolve(settings: env.settings)
                 if root.created {
-                    FileHandle.standardOutput.write(Data("""
-                        Generated the root API key (shown once; stored in \(RootAPIKey.path(dataDir: env.settings.dataDir)), mode 0600):
-                            \(root.key)
+                    FileHandle.standardOutput.write(
+                        Data(
+                            """
+                            Generated the root API key (shown once; stored in \(RootAPIKey.path(dataDir: env.settings.dataDir)), mode 0600):
+                                \(root.key)
 
-                        """.utf8))
+                            """.utf8))
                 }
             }
             app = try await FastSMTPApplication.make(settings: env.settings, roles: roles, logger: env.logger)

@@ -19,14 +19,18 @@ struct UserCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard (1...64).contains(username.count),
-                  username.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) })
+                username.unicodeScalars.allSatisfy({
+                    $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0))
+                })
             else { throw ValidationError("the username must be 1 to 64 of A-Z a-z 0-9 . _ -") }
         }
 
         func run() async throws {
             try await withStore { store in
                 let user = try await store.createUser(username: username, email: email, isSuperuser: superuser)
-                print("Created \(superuser ? "superuser" : "user") \(user.username) (id: \(user.id.uuidString.lowercased()))")
+                print(
+                    "Created \(superuser ? "superuser" : "user") \(user.username) (id: \(user.id.uuidString.lowercased()))"
+                )
             }
         }
     }
@@ -38,8 +42,12 @@ struct UserCommand: AsyncParsableCommand {
                 let users = try await store.users(limit: 10_000)
                 if users.isEmpty { print("No users yet. Create one with: fastsmtp user create NAME --superuser") }
                 for user in users {
-                    let flags = [user.isSuperuser ? "superuser" : nil, user.isActive ? nil : "inactive"].compactMap { $0 }
-                    print("\(user.id.uuidString.lowercased())  \(user.username)\(user.email.map { " <\($0)>" } ?? "")\(flags.isEmpty ? "" : "  [\(flags.joined(separator: ", "))]")")
+                    let flags = [user.isSuperuser ? "superuser" : nil, user.isActive ? nil : "inactive"].compactMap {
+                        $0
+                    }
+                    print(
+                        "\(user.id.uuidString.lowercased())  \(user.username)\(user.email.map { " <\($0)>" } ?? "")\(flags.isEmpty ? "" : "  [\(flags.joined(separator: ", "))]")"
+                    )
                 }
             }
         }
@@ -50,7 +58,9 @@ struct UserCommand: AsyncParsableCommand {
         @Argument var username: String
         func run() async throws {
             try await withStore { store in
-                guard let user = try await store.user(named: username) else { throw StoreError.notFound("user \(username)") }
+                guard let user = try await store.user(named: username) else {
+                    throw StoreError.notFound("user \(username)")
+                }
                 try await store.deleteUser(id: user.id)
                 print("Deleted user \(username)")
             }
@@ -58,7 +68,8 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     struct SetSuperuser: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "set-superuser", abstract: "Grant or revoke superuser rights.")
+        static let configuration = CommandConfiguration(
+            commandName: "set-superuser", abstract: "Grant or revoke superuser rights.")
         @Argument var username: String
         @Flag(help: "Grant superuser rights.") var enable = false
         @Flag(help: "Revoke superuser rights.") var disable = false
@@ -71,7 +82,9 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withStore { store in
-                guard let user = try await store.user(named: username) else { throw StoreError.notFound("user \(username)") }
+                guard let user = try await store.user(named: username) else {
+                    throw StoreError.notFound("user \(username)")
+                }
                 _ = try await store.updateUser(id: user.id, UserChanges(isSuperuser: superuser))
                 print("\(username) is \(superuser ? "now" : "no longer") a superuser")
             }
@@ -79,14 +92,17 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     struct GenerateKey: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "generate-key", abstract: "Create an API key for a user; the secret is printed once.")
+        static let configuration = CommandConfiguration(
+            commandName: "generate-key", abstract: "Create an API key for a user; the secret is printed once.")
         @Argument var username: String
         @Option(help: "A name for the key.") var name = "cli"
         @Option(help: "Comma-separated scopes (default: admin, i.e. everything the user may do).") var scopes = "admin"
 
         func validate() throws {
-            let known = ["domains:read", "domains:write", "domains:delete", "members:read", "members:write", "recipients:read",
-                         "recipients:write", "rules:read", "rules:write", "logs:read", "users:read", "users:write", "admin"]
+            let known = [
+                "domains:read", "domains:write", "domains:delete", "members:read", "members:write", "recipients:read",
+                "recipients:write", "rules:read", "rules:write", "logs:read", "users:read", "users:write", "admin",
+            ]
             for scope in parsedScopes where !known.contains(scope) {
                 throw ValidationError("unknown scope '\(scope)'; known: \(known.joined(separator: ", "))")
             }
@@ -100,13 +116,18 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let env = try Environment.load()
             try await withStore { [parsedScopes] store in
-                guard let user = try await store.user(named: username) else { throw StoreError.notFound("user \(username)") }
+                guard let user = try await store.user(named: username) else {
+                    throw StoreError.notFound("user \(username)")
+                }
                 let secret = APIKeyGenerator.generate()
                 let key = try await store.createAPIKey(
-                    userID: user.id, name: name, keyHash: APIKeyGenerator.hash(secret, algorithm: env.settings.apiKeyHashAlgorithm),
+                    userID: user.id, name: name,
+                    keyHash: APIKeyGenerator.hash(secret, algorithm: env.settings.apiKeyHashAlgorithm),
                     keyPrefix: APIKeyGenerator.displayPrefix(secret), scopes: parsedScopes, expiresAt: nil
                 )
-                print("API key for \(username) (id: \(key.id.uuidString.lowercased()), scopes: \(parsedScopes.joined(separator: ","))). It is shown only now:")
+                print(
+                    "API key for \(username) (id: \(key.id.uuidString.lowercased()), scopes: \(parsedScopes.joined(separator: ","))). It is shown only now:"
+                )
                 print(secret)
             }
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DNSClient
 
 @Suite("DNSMessage: round trips")
@@ -20,7 +21,8 @@ struct DNSMessageCodecTests {
             ],
             authorities: [TestZone.soa, TestZone.record("example.org", .ns(TestZone.name("ns1.example.org")))],
             additionals: [TestZone.record("ns1.example.org", TestZone.a("192.0.2.53"))],
-            edns: DNSEDNS(udpPayloadSize: 4096, extendedResponseCode: 1, version: 0, dnssecOK: true, options: [0, 10, 0, 0])
+            edns: DNSEDNS(
+                udpPayloadSize: 4096, extendedResponseCode: 1, version: 0, dnssecOK: true, options: [0, 10, 0, 0])
         )
     }
 

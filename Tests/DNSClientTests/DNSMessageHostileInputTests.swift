@@ -1,5 +1,6 @@
 import FastSMTPTestSupport
 import Testing
+
 @testable import DNSClient
 
 /// Bytes from the network can be anything: each malformed input must throw, never trap or loop.
@@ -38,7 +39,8 @@ struct DNSMessageHostileInputTests {
 
     @Test func pointerBackIntoTheSameNameIsRefused() {
         // "a" "b" then a pointer to the "b" label of the same name.
-        #expect(Self.reason(Self.header() + [0x01, 0x61, 0x01, 0x62, 0xC0, 0x0E, 0x00, 0x01, 0x00, 0x01]) == .badPointer)
+        #expect(
+            Self.reason(Self.header() + [0x01, 0x61, 0x01, 0x62, 0xC0, 0x0E, 0x00, 0x01, 0x00, 0x01]) == .badPointer)
     }
 
     @Test func reservedLabelTypesAreRefused() {
@@ -72,7 +74,8 @@ struct DNSMessageHostileInputTests {
         // RDLENGTH beyond the end.
         #expect(Self.reason(Self.header(answers: 1) + question + recordHead + [0x00, 0x10, 0x01]) == .truncated)
         // An A record of five octets.
-        #expect(Self.reason(Self.header(answers: 1) + question + recordHead + [0x00, 0x05, 1, 2, 3, 4, 5]) == .badRData)
+        #expect(
+            Self.reason(Self.header(answers: 1) + question + recordHead + [0x00, 0x05, 1, 2, 3, 4, 5]) == .badRData)
         // A CNAME whose name runs past its RDLENGTH.
         let cname: [UInt8] = [0x00, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x3C, 0x00, 0x02, 0x01, 0x61, 0x00]
         #expect(Self.reason(Self.header(answers: 1) + question + cname) == .truncated)
@@ -102,7 +105,8 @@ struct DNSMessageHostileInputTests {
         let valid = try [
             DNSMessageCodecTests.richResponse().encoded(), DNSWireFixtureTests.mxResponse, DNSWireFixtureTests.query,
         ]
-        let matcher = DNSResponseMatcher(id: 0x1234, question: DNSQuestion(name: TestZone.name("example.org"), type: .mx))
+        let matcher = DNSResponseMatcher(
+            id: 0x1234, question: DNSQuestion(name: TestZone.name("example.org"), type: .mx))
         var decoded = 0
         for round in 0..<6000 {
             var bytes = valid[round % valid.count]
@@ -132,4 +136,3 @@ struct DNSMessageHostileInputTests {
         }
     }
 }
-

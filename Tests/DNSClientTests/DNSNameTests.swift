@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DNSClient
 
 @Suite("DNSName")
@@ -29,7 +30,8 @@ struct DNSNameTests {
         #expect(DNSName(label63 + ".org") != nil)
         // 4 labels of 63 = 4 × 64 + 1 = 257 octets: too long. 3 × 64 + 61 + 1 + 1 = 255: the maximum.
         #expect(DNSName([label63, label63, label63, label63].joined(separator: ".")) == nil)
-        let longest = try #require(DNSName([label63, label63, label63, String(repeating: "b", count: 61)].joined(separator: ".")))
+        let longest = try #require(
+            DNSName([label63, label63, label63, String(repeating: "b", count: 61)].joined(separator: ".")))
         #expect(longest.wireLength == 255)
         #expect(DNSName([label63, label63, label63, String(repeating: "b", count: 62)].joined(separator: ".")) == nil)
     }

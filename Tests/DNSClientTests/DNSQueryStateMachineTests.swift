@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DNSClient
 
 /// Input → action tables for the retry plan.
@@ -21,17 +22,19 @@ struct DNSQueryStateMachineTests {
     }
 
     @Test func firstAnswerIsDelivered() {
-        #expect(Self.run(servers: 2, attempts: 2, [.answered]) == [.send(server: 0, transport: .udp(edns: true)), .deliver])
+        #expect(
+            Self.run(servers: 2, attempts: 2, [.answered]) == [.send(server: 0, transport: .udp(edns: true)), .deliver])
     }
 
     @Test func timeoutsGoRoundTheServersThenFail() throws {
         let actions = Self.run(servers: 2, attempts: 2, [.timedOut, .timedOut, .timedOut, .timedOut])
-        #expect(Array(actions.prefix(4)) == [
-            .send(server: 0, transport: .udp(edns: true)),
-            .send(server: 1, transport: .udp(edns: true)),
-            .send(server: 0, transport: .udp(edns: true)),
-            .send(server: 1, transport: .udp(edns: true)),
-        ])
+        #expect(
+            Array(actions.prefix(4)) == [
+                .send(server: 0, transport: .udp(edns: true)),
+                .send(server: 1, transport: .udp(edns: true)),
+                .send(server: 0, transport: .udp(edns: true)),
+                .send(server: 1, transport: .udp(edns: true)),
+            ])
         guard case .fail(let reason) = try #require(actions.last) else {
             Issue.record("did not fail: \(actions)")
             return
@@ -40,35 +43,40 @@ struct DNSQueryStateMachineTests {
     }
 
     @Test func truncationSwitchesToTCPAtTheSameServer() {
-        #expect(Self.run(servers: 2, attempts: 1, [.timedOut, .truncated, .answered]) == [
-            .send(server: 0, transport: .udp(edns: true)),
-            .send(server: 1, transport: .udp(edns: true)),
-            .send(server: 1, transport: .tcp),
-            .deliver,
-        ])
+        #expect(
+            Self.run(servers: 2, attempts: 1, [.timedOut, .truncated, .answered]) == [
+                .send(server: 0, transport: .udp(edns: true)),
+                .send(server: 1, transport: .udp(edns: true)),
+                .send(server: 1, transport: .tcp),
+                .deliver,
+            ])
     }
 
     @Test func failedTCPMovesOn() {
         let actions = Self.run(servers: 2, attempts: 1, [.truncated, .networkError("connection refused"), .answered])
-        #expect(actions == [
-            .send(server: 0, transport: .udp(edns: true)),
-            .send(server: 0, transport: .tcp),
-            .send(server: 1, transport: .udp(edns: true)),
-            .deliver,
-        ])
+        #expect(
+            actions == [
+                .send(server: 0, transport: .udp(edns: true)),
+                .send(server: 0, transport: .tcp),
+                .send(server: 1, transport: .udp(edns: true)),
+                .deliver,
+            ])
     }
 
     @Test func formatErrorRetriesWithoutEDNSAndRemembers() {
-        let actions = Self.run(servers: 2, attempts: 2, [
-            .formatErrorWithoutEDNS, .timedOut, .timedOut, .timedOut,
-        ])
-        #expect(actions == [
-            .send(server: 0, transport: .udp(edns: true)),
-            .send(server: 0, transport: .udp(edns: false)),
-            .send(server: 1, transport: .udp(edns: true)),
-            .send(server: 0, transport: .udp(edns: false)),
-            .send(server: 1, transport: .udp(edns: true)),
-        ])
+        let actions = Self.run(
+            servers: 2, attempts: 2,
+            [
+                .formatErrorWithoutEDNS, .timedOut, .timedOut, .timedOut,
+            ])
+        #expect(
+            actions == [
+                .send(server: 0, transport: .udp(edns: true)),
+                .send(server: 0, transport: .udp(edns: false)),
+                .send(server: 1, transport: .udp(edns: true)),
+                .send(server: 0, transport: .udp(edns: false)),
+                .send(server: 1, transport: .udp(edns: true)),
+            ])
     }
 
     @Test func formatErrorWithoutEDNSIsAFailure() {
@@ -77,23 +85,28 @@ struct DNSQueryStateMachineTests {
     }
 
     @Test func serverFailureMovesToTheNextServer() {
-        #expect(Self.run(servers: 3, attempts: 1, [.errorResponse("SERVFAIL"), .errorResponse("REFUSED"), .answered]) == [
-            .send(server: 0, transport: .udp(edns: true)),
-            .send(server: 1, transport: .udp(edns: true)),
-            .send(server: 2, transport: .udp(edns: true)),
-            .deliver,
-        ])
+        #expect(
+            Self.run(servers: 3, attempts: 1, [.errorResponse("SERVFAIL"), .errorResponse("REFUSED"), .answered]) == [
+                .send(server: 0, transport: .udp(edns: true)),
+                .send(server: 1, transport: .udp(edns: true)),
+                .send(server: 2, transport: .udp(edns: true)),
+                .deliver,
+            ])
     }
 
     @Test func failureReasonNamesEachServer() {
-        let actions = Self.run(servers: 3, attempts: 1, [.errorResponse("SERVFAIL"), .networkError("connection refused"), .timedOut])
-        #expect(actions.last == .fail(
-            "no usable answer after 3 queries: s0 SERVFAIL; s1 connection refused; s2 timed out"))
+        let actions = Self.run(
+            servers: 3, attempts: 1, [.errorResponse("SERVFAIL"), .networkError("connection refused"), .timedOut])
+        #expect(
+            actions.last
+                == .fail(
+                    "no usable answer after 3 queries: s0 SERVFAIL; s1 connection refused; s2 timed out"))
     }
 
     @Test func truncatedOverTCPIsAFailure() {
-        #expect(Self.run(servers: 1, attempts: 1, [.truncated, .truncated]).last
-            == .fail("no usable answer after 2 queries: s0 truncated answer over TCP"))
+        #expect(
+            Self.run(servers: 1, attempts: 1, [.truncated, .truncated]).last
+                == .fail("no usable answer after 2 queries: s0 truncated answer over TCP"))
     }
 
     @Test func noServersFailsAtOnce() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DNSClient
 
 /// Answers are accepted only for our id and question (RFC 5452 §9.1).
@@ -70,7 +71,12 @@ struct DNSResponseMatcherTests {
     }
 
     @Test func reportsTruncation() throws {
-        #expect(Self.matcher.verdict(on: try Self.response { $0.flags.truncated = true; $0.answers = [] }) == .truncated)
+        #expect(
+            Self.matcher.verdict(
+                on: try Self.response {
+                    $0.flags.truncated = true
+                    $0.answers = []
+                }) == .truncated)
     }
 
     @Test func malformedRestIsReported() throws {
@@ -82,12 +88,20 @@ struct DNSResponseMatcherTests {
     }
 
     @Test func errorWithoutQuestionIsAcceptedButNXDOMAINWithoutQuestionIsNot() throws {
-        let formerr = try Self.response { $0.questions = []; $0.answers = []; $0.flags.responseCode = 1 }
+        let formerr = try Self.response {
+            $0.questions = []
+            $0.answers = []
+            $0.flags.responseCode = 1
+        }
         guard case .accepted = Self.matcher.verdict(on: formerr) else {
             Issue.record("FORMERR without question refused")
             return
         }
-        let nxdomain = try Self.response { $0.questions = []; $0.answers = []; $0.flags.responseCode = 3 }
+        let nxdomain = try Self.response {
+            $0.questions = []
+            $0.answers = []
+            $0.flags.responseCode = 3
+        }
         guard case .mismatched = Self.matcher.verdict(on: nxdomain) else {
             Issue.record("NXDOMAIN without question accepted")
             return

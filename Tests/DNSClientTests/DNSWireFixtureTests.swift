@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DNSClient
 
 /// The codec against bytes written by hand from RFC 1035 §4.1, so the encoder and decoder cannot share a mistake
@@ -43,10 +44,11 @@ struct DNSWireFixtureTests {
         let message = try DNSMessage(decoding: Self.mxResponse)
         #expect(message.flags.isResponse && message.flags.recursionAvailable)
         #expect(message.responseCode == .noError)
-        #expect(message.answers.map(\.data) == [
-            .mx(preference: 10, exchange: TestZone.name("mail.example.org")),
-            .mx(preference: 20, exchange: TestZone.name("mx2.org")),
-        ])
+        #expect(
+            message.answers.map(\.data) == [
+                .mx(preference: 10, exchange: TestZone.name("mail.example.org")),
+                .mx(preference: 20, exchange: TestZone.name("mx2.org")),
+            ])
         #expect(message.answers.allSatisfy { $0.name == Self.exampleOrg && $0.ttl == 3600 })
     }
 

@@ -1,5 +1,5 @@
-import Testing
 import DNSClient
+import Testing
 
 /// The fake other modules test against must behave like DNS: NXDOMAIN, NODATA and failures kept apart.
 @Suite("DNSZoneResolver")
@@ -26,9 +26,10 @@ struct DNSZoneResolverTests {
     @Test func answersEachType() async throws {
         let dns = try Self.resolver()
         #expect(try await dns.txt("EXAMPLE.ORG") == ["v=spf1 ip4:192.0.2.0/24 -all"])
-        #expect(try await dns.mx("example.org") == [
-            MXRecord(preference: 10, exchange: "mx.example.org"), MXRecord(preference: 0, exchange: ""),
-        ])
+        #expect(
+            try await dns.mx("example.org") == [
+                MXRecord(preference: 10, exchange: "mx.example.org"), MXRecord(preference: 0, exchange: ""),
+            ])
         #expect(try await dns.a("mx.example.org") == [IPAddress("192.0.2.25")].compactMap { $0 })
         #expect(try await dns.aaaa("mx.example.org.") == [IPAddress("2001:db8::25")].compactMap { $0 })
         let reverse = try #require(IPAddress("192.0.2.25")).reverseName

@@ -1,6 +1,6 @@
+import DNSClient
 import Foundation
 import Testing
-import DNSClient
 
 /// The resolver against dnsmasq, a DNS implementation we did not write. Runs when `dnsmasq-base` is installed;
 /// with `FASTSMTP_TEST_REQUIRE_DNSMASQ=1` (set by .ci/run) its absence is a failure instead of a skip.
@@ -49,5 +49,7 @@ struct DnsmasqIntegrationTests {
     "dnsmasq is installed when the environment requires it",
     .enabled(if: ProcessInfo.processInfo.environment["FASTSMTP_TEST_REQUIRE_DNSMASQ"] == "1"))
 func dnsmasqIsInstalledWhenRequired() {
-    #expect(Dnsmasq.binary != nil, "FASTSMTP_TEST_REQUIRE_DNSMASQ=1 but dnsmasq is not installed (apt-get install dnsmasq-base)")
+    #expect(
+        Dnsmasq.binary != nil,
+        "FASTSMTP_TEST_REQUIRE_DNSMASQ=1 but dnsmasq is not installed (apt-get install dnsmasq-base)")
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DNSClient
 
 @Suite("resolv.conf and configuration")
@@ -20,11 +21,12 @@ struct ResolvConfTests {
 
     @Test func parsesNameserversAndOptions() throws {
         let conf = ResolvConf(parsing: Self.sample)
-        #expect(conf.nameservers == [
-            DNSServerAddress(ip: try #require(IPAddress("192.0.2.53"))),
-            DNSServerAddress(ip: try #require(IPAddress("2001:db8::53"))),
-            DNSServerAddress(ip: try #require(IPAddress("192.0.2.54"))),
-        ])
+        #expect(
+            conf.nameservers == [
+                DNSServerAddress(ip: try #require(IPAddress("192.0.2.53"))),
+                DNSServerAddress(ip: try #require(IPAddress("2001:db8::53"))),
+                DNSServerAddress(ip: try #require(IPAddress("192.0.2.54"))),
+            ])
         #expect(conf.timeout == .seconds(1))
         #expect(conf.attempts == 3)
         #expect(conf.diagnostics.contains { $0.hasPrefix("line 7:") && $0.contains("fe80::1%eth0") })
@@ -95,11 +97,14 @@ struct ResolvConfTests {
     }
 
     @Test func resolvConfFileIsRead() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("resolv-\(UUID().uuidString).conf").path
-        try "nameserver 192.0.2.53\noptions timeout:4 attempts:1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("resolv-\(UUID().uuidString).conf")
+            .path
+        try "nameserver 192.0.2.53\noptions timeout:4 attempts:1\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         for environment in [[:], ["FASTSMTP_DNS_SERVERS": "  "]] {
-            let configuration = try StubResolver.Configuration.fromSystem(environment: environment, resolvConfPath: path)
+            let configuration = try StubResolver.Configuration.fromSystem(
+                environment: environment, resolvConfPath: path)
             #expect(configuration.servers.map(\.description) == ["192.0.2.53:53"])
             #expect(configuration.timeout == .seconds(4))
             #expect(configuration.attempts == 1)
@@ -108,7 +113,8 @@ struct ResolvConfTests {
     }
 
     @Test func missingResolvConfFallsBackToLoopback() throws {
-        let configuration = try StubResolver.Configuration.fromSystem(environment: [:], resolvConfPath: "/nonexistent/resolv.conf")
+        let configuration = try StubResolver.Configuration.fromSystem(
+            environment: [:], resolvConfPath: "/nonexistent/resolv.conf")
         #expect(configuration.servers.map(\.description) == ["127.0.0.1:53"])
         #expect(configuration.diagnostics == ["/nonexistent/resolv.conf not readable; using 127.0.0.1:53"])
     }

@@ -1,13 +1,15 @@
 import NIOCore
 import NIOPosix
 import Testing
+
 @testable import DNSClient
 
 /// The real resolver against a real DNS server on 127.0.0.1 (``TestDNSServer``), over real UDP and TCP sockets.
 @Suite("StubResolver on loopback")
 struct StubResolverIntegrationTests {
     static func resolver(
-        _ servers: [DNSServerAddress], timeout: Duration = .seconds(2), attempts: Int = 1, clock: ManualClock = ManualClock()
+        _ servers: [DNSServerAddress], timeout: Duration = .seconds(2), attempts: Int = 1,
+        clock: ManualClock = ManualClock()
     ) throws -> StubResolver {
         try StubResolver(
             configuration: .init(servers: servers, timeout: timeout, attempts: attempts, cacheSize: 100), clock: clock)
@@ -32,9 +34,10 @@ struct StubResolverIntegrationTests {
             #expect(try await dns.a("a.test") == [Self.ip("192.0.2.1"), Self.ip("192.0.2.2")])
             #expect(try await dns.aaaa("A.Test.") == [Self.ip("2001:db8::1")])
             #expect(try await dns.txt("a.test") == ["v=spf1 ip4:192.0.2.0/24 -all"])
-            #expect(try await dns.mx("a.test") == [
-                MXRecord(preference: 10, exchange: "mx1.test"), MXRecord(preference: 20, exchange: "mx2.test"),
-            ])
+            #expect(
+                try await dns.mx("a.test") == [
+                    MXRecord(preference: 10, exchange: "mx1.test"), MXRecord(preference: 20, exchange: "mx2.test"),
+                ])
             #expect(try await dns.ptr(Self.ip("192.0.2.1").reverseName) == ["a.test"])
             #expect(try await dns.mx("nullmx.test") == [MXRecord(preference: 0, exchange: "")])
             #expect(server.seen.allSatisfy { !$0.overTCP && $0.hadEDNS })
@@ -123,12 +126,15 @@ struct StubResolverIntegrationTests {
 
     @Test func closedPortFailsOver() async throws {
         // A UDP port with nothing behind it: ICMP port unreachable, or a timeout, then the next server.
-        let probe = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let probe = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(
+            host: "127.0.0.1", port: 0
+        ).get()
         let closedPort = try #require(probe.localAddress?.port)
         try await probe.close().get()
         try await TestDNSServer.with { good in
             let dns = try Self.resolver(
-                [DNSServerAddress(ip: Self.ip("127.0.0.1"), port: closedPort), good.address], timeout: .milliseconds(500))
+                [DNSServerAddress(ip: Self.ip("127.0.0.1"), port: closedPort), good.address],
+                timeout: .milliseconds(500))
             #expect(try await dns.a("a.test").count == 2)
         }
     }
@@ -174,7 +180,9 @@ struct StubResolverIntegrationTests {
             #expect(try await dns.txt("out.test") == ["v=spf1 ip4:192.0.2.0/24 -all"])
             #expect(server.seen.map(\.name) == ["cname.test", "out.test", "a.test"])
             // A loop across answers is a temporary failure, after a bounded number of queries.
-            await #expect(throws: DNSError.temporaryFailure("CNAME loop at loop1.test")) { try await dns.a("loop1.test") }
+            await #expect(throws: DNSError.temporaryFailure("CNAME loop at loop1.test")) {
+                try await dns.a("loop1.test")
+            }
             #expect(server.seen.count == 5)
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FastSMTPModels
 
 @Suite("Payload settings")
@@ -8,8 +9,11 @@ struct PayloadSettingsTests {
         let defaults = try Settings.load(environment: [:], dotEnvPath: nil)
         #expect(defaults.webhookIncludeRaw == false)
         #expect(defaults.webhookMaxInlineAttachmentBytes == 10 * 1024 * 1024)
-        let set = try Settings.load(environment: ["FASTSMTP_WEBHOOK_INCLUDE_RAW": "true",
-                                                  "FASTSMTP_WEBHOOK_MAX_INLINE_ATTACHMENT_BYTES": "1000"], dotEnvPath: nil)
+        let set = try Settings.load(
+            environment: [
+                "FASTSMTP_WEBHOOK_INCLUDE_RAW": "true",
+                "FASTSMTP_WEBHOOK_MAX_INLINE_ATTACHMENT_BYTES": "1000",
+            ], dotEnvPath: nil)
         #expect(set.webhookIncludeRaw)
         #expect(set.webhookMaxInlineAttachmentBytes == 1000)
         #expect(throws: SettingsError.self) {

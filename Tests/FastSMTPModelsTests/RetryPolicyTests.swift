@@ -1,15 +1,17 @@
+import FastSMTPModels
 import FastSMTPTestSupport
 import Foundation
 import Testing
-import FastSMTPModels
 
 @Suite("RetryPolicy decisions")
 struct RetryPolicyTests {
     let now = Date(timeIntervalSince1970: 1_700_000_000)
     let policy = RetryPolicy(baseDelay: 1, maxRetries: 5, maxDelay: 3600)
 
-    func decide(_ result: RetryPolicy.AttemptResult, attemptsMade: Int = 1, policy: RetryPolicy? = nil,
-                seed: UInt64 = 42) -> RetryPolicy.Decision {
+    func decide(
+        _ result: RetryPolicy.AttemptResult, attemptsMade: Int = 1, policy: RetryPolicy? = nil,
+        seed: UInt64 = 42
+    ) -> RetryPolicy.Decision {
         var rng = SplitMix64(seed: seed)
         return (policy ?? self.policy).decide(attemptsMade: attemptsMade, result: result, now: now, using: &rng)
     }
@@ -20,8 +22,9 @@ struct RetryPolicyTests {
         #expect(decide(.response(statusCode: status, retryAfter: "10"), attemptsMade: 6) == .delivered)
     }
 
-    @Test("other 4xx, 3xx, 1xx and nonsense statuses fail permanently",
-          arguments: [400, 401, 403, 404, 405, 410, 413, 422, 499, 100, 101, 301, 302, 304, 600, 0, -1])
+    @Test(
+        "other 4xx, 3xx, 1xx and nonsense statuses fail permanently",
+        arguments: [400, 401, 403, 404, 405, 410, 413, 422, 499, 100, 101, 301, 302, 304, 600, 0, -1])
     func failed(status: Int) {
         #expect(decide(.response(statusCode: status, retryAfter: nil)) == .failed)
         #expect(decide(.response(statusCode: status, retryAfter: "5"), attemptsMade: 6) == .failed)
@@ -120,8 +123,11 @@ struct RetryPolicyTests {
         }
         let infiniteCap = RetryPolicy(baseDelay: 1, maxRetries: .max, maxDelay: .infinity)
         #expect(infiniteCap.backoffCeiling(retry: 10_000).isFinite)
-        guard case .retry(let delay) = decide(.response(statusCode: 503, retryAfter: "99999999999999999999999"),
-                                               attemptsMade: 3, policy: infiniteCap) else {
+        guard
+            case .retry(let delay) = decide(
+                .response(statusCode: 503, retryAfter: "99999999999999999999999"),
+                attemptsMade: 3, policy: infiniteCap)
+        else {
             Issue.record("expected a retry")
             return
         }
@@ -138,7 +144,10 @@ struct RetryPolicyTests {
     @Test("Retry-After raises the delay to at least its value")
     func retryAfterDelta() {
         for seed in UInt64(0)..<200 {
-            guard case .retry(let delay) = decide(.response(statusCode: 429, retryAfter: "120"), attemptsMade: 2, seed: seed) else {
+            guard
+                case .retry(let delay) = decide(
+                    .response(statusCode: 429, retryAfter: "120"), attemptsMade: 2, seed: seed)
+            else {
                 Issue.record("expected a retry")
                 return
             }
@@ -147,8 +156,11 @@ struct RetryPolicyTests {
         // When the backoff ceiling is above Retry-After, the delay is max(jitter, retry-after).
         let wide = RetryPolicy(baseDelay: 100, maxRetries: 5, maxDelay: 3600)
         for seed in UInt64(0)..<200 {
-            guard case .retry(let delay) = decide(.response(statusCode: 503, retryAfter: "30"), attemptsMade: 3,
-                                                   policy: wide, seed: seed) else {
+            guard
+                case .retry(let delay) = decide(
+                    .response(statusCode: 503, retryAfter: "30"), attemptsMade: 3,
+                    policy: wide, seed: seed)
+            else {
                 Issue.record("expected a retry")
                 return
             }
@@ -173,8 +185,12 @@ struct RetryPolicyTests {
         #expect(decide(.response(statusCode: 429, retryAfter: "86400"), policy: policy) == .retry(afterSeconds: 60))
     }
 
-    @Test("garbage Retry-After is ignored", arguments: ["soon", "-5", "1.5", "", "  ", "10s", "0x10",
-                                                         "Tue, 14 Nov 2023 25:00:00 GMT", "Tue, 31 Feb 2023 10:00:00 GMT"])
+    @Test(
+        "garbage Retry-After is ignored",
+        arguments: [
+            "soon", "-5", "1.5", "", "  ", "10s", "0x10",
+            "Tue, 14 Nov 2023 25:00:00 GMT", "Tue, 31 Feb 2023 10:00:00 GMT",
+        ])
     func garbageRetryAfter(header: String) {
         let withHeader = decide(.response(statusCode: 503, retryAfter: header), attemptsMade: 2, seed: 99)
         let without = decide(.response(statusCode: 503, retryAfter: nil), attemptsMade: 2, seed: 99)
@@ -183,7 +199,8 @@ struct RetryPolicyTests {
 
     @Test("the system-RNG overload behaves the same way")
     func systemRNG() {
-        #expect(policy.decide(attemptsMade: 1, result: .response(statusCode: 200, retryAfter: nil), now: now) == .delivered)
+        #expect(
+            policy.decide(attemptsMade: 1, result: .response(statusCode: 200, retryAfter: nil), now: now) == .delivered)
         #expect(policy.decide(attemptsMade: 6, result: .transportError("x"), now: now) == .exhausted)
         guard case .retry(let delay) = policy.decide(attemptsMade: 4, result: .transportError("x"), now: now) else {
             Issue.record("expected a retry")

@@ -1,6 +1,6 @@
+import FastSMTPModels
 import Foundation
 import Testing
-import FastSMTPModels
 
 @Suite("Settings: SMTP hardening, PROXY protocol, TLS reload")
 struct SMTPHardeningSettingsTests {
@@ -39,30 +39,35 @@ struct SMTPHardeningSettingsTests {
         }
     }
 
-    @Test("invalid values name their variable", arguments: [
-        ("FASTSMTP_SMTP_COMMAND_TIMEOUT", "0"),
-        ("FASTSMTP_SMTP_COMMAND_TIMEOUT", "-1"),
-        ("FASTSMTP_SMTP_DATA_TIMEOUT", "0"),
-        ("FASTSMTP_SMTP_DATA_TIMEOUT", "nan"),
-        ("FASTSMTP_SMTP_MIN_DATA_RATE", "-1"),
-        ("FASTSMTP_SMTP_MIN_DATA_RATE", "1.5"),
-        ("FASTSMTP_SMTP_MAX_CONNECTIONS", "0"),
-        ("FASTSMTP_SMTP_MAX_CONNECTIONS_PER_IP", "0"),
-        ("FASTSMTP_SMTP_PROXY_PROTOCOL", "v3"),
-        ("FASTSMTP_SMTP_PROXY_PROTOCOL", "yes"),
-        ("FASTSMTP_SMTP_TLS_RELOAD_INTERVAL", "-1"),
-    ])
+    @Test(
+        "invalid values name their variable",
+        arguments: [
+            ("FASTSMTP_SMTP_COMMAND_TIMEOUT", "0"),
+            ("FASTSMTP_SMTP_COMMAND_TIMEOUT", "-1"),
+            ("FASTSMTP_SMTP_DATA_TIMEOUT", "0"),
+            ("FASTSMTP_SMTP_DATA_TIMEOUT", "nan"),
+            ("FASTSMTP_SMTP_MIN_DATA_RATE", "-1"),
+            ("FASTSMTP_SMTP_MIN_DATA_RATE", "1.5"),
+            ("FASTSMTP_SMTP_MAX_CONNECTIONS", "0"),
+            ("FASTSMTP_SMTP_MAX_CONNECTIONS_PER_IP", "0"),
+            ("FASTSMTP_SMTP_PROXY_PROTOCOL", "v3"),
+            ("FASTSMTP_SMTP_PROXY_PROTOCOL", "yes"),
+            ("FASTSMTP_SMTP_TLS_RELOAD_INTERVAL", "-1"),
+        ])
     func invalid(variable: String, value: String) {
         #expect(loadError([variable: value])?.variable == variable)
     }
 
     @Test("show-config lists the new settings")
     func redaction() throws {
-        let shown = entries(try load(["FASTSMTP_SMTP_PROXY_PROTOCOL": "any", "FASTSMTP_SMTP_MAX_CONNECTIONS_PER_IP": "7"]))
+        let shown = entries(
+            try load(["FASTSMTP_SMTP_PROXY_PROTOCOL": "any", "FASTSMTP_SMTP_MAX_CONNECTIONS_PER_IP": "7"]))
         #expect(shown["FASTSMTP_SMTP_PROXY_PROTOCOL"] == "any")
         #expect(shown["FASTSMTP_SMTP_MAX_CONNECTIONS_PER_IP"] == "7")
-        for name in ["FASTSMTP_SMTP_COMMAND_TIMEOUT", "FASTSMTP_SMTP_DATA_TIMEOUT", "FASTSMTP_SMTP_MIN_DATA_RATE",
-                     "FASTSMTP_SMTP_MAX_CONNECTIONS", "FASTSMTP_SMTP_TLS_RELOAD_INTERVAL"] {
+        for name in [
+            "FASTSMTP_SMTP_COMMAND_TIMEOUT", "FASTSMTP_SMTP_DATA_TIMEOUT", "FASTSMTP_SMTP_MIN_DATA_RATE",
+            "FASTSMTP_SMTP_MAX_CONNECTIONS", "FASTSMTP_SMTP_TLS_RELOAD_INTERVAL",
+        ] {
             #expect(shown[name] != nil, "\(name) missing")
         }
     }

@@ -1,6 +1,6 @@
+import FastSMTPModels
 import Foundation
 import Testing
-import FastSMTPModels
 
 @Suite("Settings defaults")
 struct SettingsDefaultsTests {
@@ -68,7 +68,9 @@ struct SettingsDefaultsTests {
 
     @Test("the default database lives in data_dir")
     func databaseFollowsDataDir() throws {
-        #expect(try load(["FASTSMTP_DATA_DIR": "/var/lib/fastsmtp"]).databaseURL == "sqlite:////var/lib/fastsmtp/fastsmtp.db")
+        #expect(
+            try load(["FASTSMTP_DATA_DIR": "/var/lib/fastsmtp"]).databaseURL
+                == "sqlite:////var/lib/fastsmtp/fastsmtp.db")
         #expect(try load(["FASTSMTP_DATA_DIR": "state/"]).databaseURL == "sqlite:///state/fastsmtp.db")
         let explicit = try load(["FASTSMTP_DATA_DIR": "/x", "FASTSMTP_DATABASE_URL": "postgresql://db/app"])
         #expect(explicit.databaseURL == "postgresql://db/app")
@@ -77,8 +79,10 @@ struct SettingsDefaultsTests {
 
     @Test("retryPolicy mirrors the webhook settings")
     func retryPolicy() throws {
-        let s = try load(["FASTSMTP_WEBHOOK_RETRY_BASE_DELAY": "2.5", "FASTSMTP_WEBHOOK_MAX_RETRIES": "7",
-                          "FASTSMTP_WEBHOOK_MAX_RETRY_DELAY": "60"])
+        let s = try load([
+            "FASTSMTP_WEBHOOK_RETRY_BASE_DELAY": "2.5", "FASTSMTP_WEBHOOK_MAX_RETRIES": "7",
+            "FASTSMTP_WEBHOOK_MAX_RETRY_DELAY": "60",
+        ])
         #expect(s.retryPolicy == RetryPolicy(baseDelay: 2.5, maxRetries: 7, maxDelay: 60))
     }
 

@@ -1,6 +1,6 @@
+import FastSMTPModels
 import Foundation
 import Testing
-import FastSMTPModels
 
 @Suite("Settings loading")
 struct SettingsLoadingTests {
@@ -110,10 +110,13 @@ struct SettingsLoadingTests {
         }
     }
 
-    @Test("booleans accept true/false/1/0/yes/no/on/off in any case", arguments: [
-        ("true", true), ("TRUE", true), ("1", true), ("yes", true), ("Yes", true), ("on", true), ("ON", true),
-        ("false", false), ("False", false), ("0", false), ("no", false), ("NO", false), ("off", false), ("Off", false),
-    ])
+    @Test(
+        "booleans accept true/false/1/0/yes/no/on/off in any case",
+        arguments: [
+            ("true", true), ("TRUE", true), ("1", true), ("yes", true), ("Yes", true), ("on", true), ("ON", true),
+            ("false", false), ("False", false), ("0", false), ("no", false), ("NO", false), ("off", false),
+            ("Off", false),
+        ])
     func booleans(raw: String, expected: Bool) throws {
         #expect(try load(["FASTSMTP_SMTP_VERIFY_DKIM": raw]).smtpVerifyDKIM == expected)
         #expect(try load(["FASTSMTP_SMTP_REJECT_SPF_FAIL": raw]).smtpRejectSPFFail == expected)
@@ -124,13 +127,17 @@ struct SettingsLoadingTests {
         for level in Settings.LogLevel.allCases {
             #expect(try load(["FASTSMTP_LOG_LEVEL": level.rawValue.uppercased()]).logLevel == level)
         }
-        #expect(Settings.LogLevel.allCases.map(\.rawValue) == ["trace", "debug", "info", "notice", "warning", "error", "critical"])
+        #expect(
+            Settings.LogLevel.allCases.map(\.rawValue) == [
+                "trace", "debug", "info", "notice", "warning", "error", "critical",
+            ])
     }
 
     @Test("the environment beats .env; .env fills what the environment lacks")
     func dotEnvPrecedence() throws {
         try withTemporaryDirectory { dir in
-            let path = try writeFile("""
+            let path = try writeFile(
+                """
                 # local overrides
                 FASTSMTP_SMTP_PORT=2626
                 export FASTSMTP_API_PORT=9000
@@ -176,30 +183,36 @@ struct SettingsLoadingTests {
     @Test("names match case-insensitively; the exact upper-case spelling wins")
     func caseInsensitiveNames() throws {
         #expect(try load(["fastsmtp_smtp_port": "26"]).smtpPort == 26)
-        #expect(try load(["fastsmtp_smtp_port": "26", "FASTSMTP_SMTP_PORT": "27", "Fastsmtp_Smtp_Port": "28"]).smtpPort == 27)
+        #expect(
+            try load(["fastsmtp_smtp_port": "26", "FASTSMTP_SMTP_PORT": "27", "Fastsmtp_Smtp_Port": "28"]).smtpPort
+                == 27)
     }
 
     @Test("empty values count as unset; surrounding whitespace is trimmed")
     func emptyAndWhitespace() throws {
-        let s = try load(["FASTSMTP_SMTP_PORT": "", "FASTSMTP_ROOT_API_KEY": "  ", "FASTSMTP_API_PORT": " 8080 ",
-                          "FASTSMTP_DATABASE_URL": ""])
+        let s = try load([
+            "FASTSMTP_SMTP_PORT": "", "FASTSMTP_ROOT_API_KEY": "  ", "FASTSMTP_API_PORT": " 8080 ",
+            "FASTSMTP_DATABASE_URL": "",
+        ])
         #expect(s.smtpPort == 2525)
         #expect(s.rootAPIKey == nil)
         #expect(s.apiPort == 8080)
         #expect(s.databaseURL == "sqlite:///./data/fastsmtp.db")
     }
 
-    @Test("every supported database scheme loads and maps to its kind", arguments: [
-        ("sqlite:///tmp/x.db", DatabaseKind.sqlite),
-        ("sqlite://", .sqlite),
-        ("postgresql://u:p@h/db", .postgresql),
-        ("postgres://h/db", .postgresql),
-        ("postgresql+asyncpg://h:5432/db", .postgresql),
-        ("mysql://u@h/db", .mysql),
-        ("mariadb://h/db", .mysql),
-        ("mysql+aiomysql://h/db", .mysql),
-        ("PostgreSQL://h/db", .postgresql),
-    ])
+    @Test(
+        "every supported database scheme loads and maps to its kind",
+        arguments: [
+            ("sqlite:///tmp/x.db", DatabaseKind.sqlite),
+            ("sqlite://", .sqlite),
+            ("postgresql://u:p@h/db", .postgresql),
+            ("postgres://h/db", .postgresql),
+            ("postgresql+asyncpg://h:5432/db", .postgresql),
+            ("mysql://u@h/db", .mysql),
+            ("mariadb://h/db", .mysql),
+            ("mysql+aiomysql://h/db", .mysql),
+            ("PostgreSQL://h/db", .postgresql),
+        ])
     func databaseSchemes(url: String, kind: DatabaseKind) throws {
         let s = try load(["FASTSMTP_DATABASE_URL": url])
         #expect(s.databaseURL == url)

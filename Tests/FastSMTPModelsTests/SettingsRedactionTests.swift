@@ -1,6 +1,6 @@
+import FastSMTPModels
 import Foundation
 import Testing
-import FastSMTPModels
 
 @Suite("Settings redaction")
 struct SettingsRedactionTests {
@@ -15,20 +15,27 @@ struct SettingsRedactionTests {
 
     @Test("a password inside a postgres URL is masked, the rest kept")
     func databasePassword() throws {
-        let s = try load(["FASTSMTP_DATABASE_URL": "postgresql://fastsmtp:hunter2@db.example.com:5432/mail?sslmode=require"])
+        let s = try load([
+            "FASTSMTP_DATABASE_URL": "postgresql://fastsmtp:hunter2@db.example.com:5432/mail?sslmode=require"
+        ])
         let shown = entries(s)["FASTSMTP_DATABASE_URL"]
         #expect(shown == "postgresql://fastsmtp:********@db.example.com:5432/mail?sslmode=require")
         #expect(!s.redactedEntries().contains { $0.value.contains("hunter2") })
     }
 
-    @Test("URL redaction cases", arguments: [
-        ("sqlite:///./data/fastsmtp.db", "sqlite:///./data/fastsmtp.db"),
-        ("postgresql://user@host/db", "postgresql://user@host/db"),
-        ("postgresql://host:5432/db", "postgresql://host:5432/db"),
-        ("mysql://u:p@ss/w@rd@host/db", "mysql://u:********@host/db"),
-        ("postgres://u:pw@h/db?password=other&sslmode=disable", "postgres://u:********@h/db?password=********&sslmode=disable"),
-        ("postgres://h/db?user=u&PASSWORD=x", "postgres://h/db?user=u&PASSWORD=********"),
-    ])
+    @Test(
+        "URL redaction cases",
+        arguments: [
+            ("sqlite:///./data/fastsmtp.db", "sqlite:///./data/fastsmtp.db"),
+            ("postgresql://user@host/db", "postgresql://user@host/db"),
+            ("postgresql://host:5432/db", "postgresql://host:5432/db"),
+            ("mysql://u:p@ss/w@rd@host/db", "mysql://u:********@host/db"),
+            (
+                "postgres://u:pw@h/db?password=other&sslmode=disable",
+                "postgres://u:********@h/db?password=********&sslmode=disable"
+            ),
+            ("postgres://h/db?user=u&PASSWORD=x", "postgres://h/db?user=u&PASSWORD=********"),
+        ])
     func urlRedaction(url: String, expected: String) {
         #expect(Settings.redactDatabaseURL(url) == expected)
     }

@@ -1,7 +1,6 @@
+import FastSMTPModels
 import FastSMTPTestSupport
 import Foundation
-import FastSMTPModels
-
 
 /// A fresh temporary directory, removed when the value is released by `withTemporaryDirectory`.
 func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {

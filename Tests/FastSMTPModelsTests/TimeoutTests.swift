@@ -8,7 +8,10 @@ struct TimeoutTests {
         #expect(try await withTimeout(.seconds(5)) { 42 } == 42)
         let started = ContinuousClock.now
         await #expect(throws: TimeoutError.self) {
-            try await withTimeout(.milliseconds(50)) { try await Task.sleep(for: .seconds(30)); return 0 }
+            try await withTimeout(.milliseconds(50)) {
+                try await Task.sleep(for: .seconds(30))
+                return 0
+            }
         }
         #expect(ContinuousClock.now - started < .seconds(5), "the late operation was not cancelled")
     }

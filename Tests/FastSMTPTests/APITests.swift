@@ -18,11 +18,15 @@ struct APITests {
         }
     }
 
-    @Test("authentication: X-API-Key and Bearer work; missing, unknown, expired, revoked, rotated-away and inactive-user keys get 401",
-          arguments: TestDatabase.available)
+    @Test(
+        "authentication: X-API-Key and Bearer work; missing, unknown, expired, revoked, rotated-away and inactive-user keys get 401",
+        arguments: TestDatabase.available)
     func authentication(database: TestDatabase) async throws {
         try await APIFixture.run(database: database) { api in
-            #expect(try await api.call(.GET, "/api/v1/auth/me", key: api.aliceKey).json["user"].flatMap { ($0 as? [String: Any])?["username"] as? String } == "alice")
+            #expect(
+                try await api.call(.GET, "/api/v1/auth/me", key: api.aliceKey).json["user"].flatMap {
+                    ($0 as? [String: Any])?["username"] as? String
+                } == "alice")
             #expect(try await api.call(.GET, "/api/v1/auth/me", key: api.aliceKey, bearer: true).status == 200)
             let root = try await api.call(.GET, "/api/v1/auth/me", key: api.rootKey)
             #expect((root.json["user"] as? [String: Any])?["is_superuser"] as? Bool == true)
@@ -33,11 +37,13 @@ struct APITests {
             #expect(missing.json["status"] as? Int == 401)
             #expect(try await api.call(.GET, "/api/v1/auth/me", key: "fsmtp_notarealkey").status == 401)
 
-            let expired = try await api.key(for: api.alice, scopes: ["admin"], expiresAt: Date().addingTimeInterval(-60))
+            let expired = try await api.key(
+                for: api.alice, scopes: ["admin"], expiresAt: Date().addingTimeInterval(-60))
             #expect(try await api.call(.GET, "/api/v1/auth/me", key: expired).status == 401)
 
             // Create, rotate, revoke through the API.
-            let created = try await api.call(.POST, "/api/v1/auth/keys", key: api.aliceKey, json: ["name": "ci", "scopes": ["domains:read"]])
+            let created = try await api.call(
+                .POST, "/api/v1/auth/keys", key: api.aliceKey, json: ["name": "ci", "scopes": ["domains:read"]])
             #expect(created.status == 201)
             let secret = try #require(created.json["key"] as? String)
             let keyID = try #require(created.json["id"] as? String)
@@ -48,7 +54,9 @@ struct APITests {
             let rotated = try await api.call(.POST, "/api/v1/auth/keys/\(keyID)/rotate", key: api.aliceKey)
             #expect(rotated.status == 200)
             let newSecret = try #require(rotated.json["key"] as? String)
-            #expect(try await api.call(.GET, "/api/v1/domains", key: secret).status == 401, "the old secret must stop working at once")
+            #expect(
+                try await api.call(.GET, "/api/v1/domains", key: secret).status == 401,
+                "the old secret must stop working at once")
             #expect(try await api.call(.GET, "/api/v1/domains", key: newSecret).status == 200)
 
             #expect(try await api.call(.DELETE, "/api/v1/auth/keys/\(keyID)", key: api.aliceKey).status == 204)
@@ -69,72 +77,110 @@ struct APITests {
             let readOnly = try await api.key(for: api.alice, scopes: ["recipients:read", "domains:read"])
             let path = "/api/v1/domains/a.test/recipients"
             #expect(try await api.call(.GET, path, key: readOnly).status == 200)
-            let denied = try await api.call(.POST, path, key: readOnly, json: ["local_part": "x", "webhook_url": "https://h.test/x"])
+            let denied = try await api.call(
+                .POST, path, key: readOnly, json: ["local_part": "x", "webhook_url": "https://h.test/x"])
             #expect(denied.status == 403)
             #expect(try await api.store.recipients(domainID: api.domainA.id, limit: 10, after: nil).isEmpty)
-            #expect(try await api.call(.PUT, "/api/v1/domains/a.test", key: readOnly, json: ["is_enabled": false]).status == 403)
+            #expect(
+                try await api.call(.PUT, "/api/v1/domains/a.test", key: readOnly, json: ["is_enabled": false]).status
+                    == 403)
             #expect(try await api.call(.GET, "/api/v1/domains/a.test/rulesets", key: readOnly).status == 403)
             // A key cannot mint a key with more than it has.
-            #expect(try await api.call(.POST, "/api/v1/auth/keys", key: readOnly, json: ["name": "x", "scopes": ["admin"]]).status == 403)
-            #expect(try await api.call(.POST, "/api/v1/auth/keys", key: readOnly, json: ["name": "x", "scopes": ["domains:read"]]).status == 201)
+            #expect(
+                try await api.call(.POST, "/api/v1/auth/keys", key: readOnly, json: ["name": "x", "scopes": ["admin"]])
+                    .status == 403)
+            #expect(
+                try await api.call(
+                    .POST, "/api/v1/auth/keys", key: readOnly, json: ["name": "x", "scopes": ["domains:read"]]
+                ).status == 201)
             // An admin-scoped key of a non-superuser still cannot do superuser things.
             #expect(try await api.call(.GET, "/api/v1/users", key: api.aliceKey).status == 403)
-            #expect(try await api.call(.POST, "/api/v1/domains", key: api.aliceKey, json: ["domain_name": "c.test"]).status == 403)
+            #expect(
+                try await api.call(.POST, "/api/v1/domains", key: api.aliceKey, json: ["domain_name": "c.test"]).status
+                    == 403)
         }
     }
 
     @Test("users and domains: superuser CRUD, conflicts and validation", arguments: TestDatabase.available)
     func usersAndDomains(database: TestDatabase) async throws {
         try await APIFixture.run(database: database) { api in
-            let created = try await api.call(.POST, "/api/v1/users", key: api.rootKey, json: ["username": "carol", "email": "carol@c.test"])
+            let created = try await api.call(
+                .POST, "/api/v1/users", key: api.rootKey, json: ["username": "carol", "email": "carol@c.test"])
             #expect(created.status == 201)
             let carolID = try #require(created.json["id"] as? String)
-            #expect(try await api.call(.POST, "/api/v1/users", key: api.rootKey, json: ["username": "carol"]).status == 409)
-            #expect(try await api.call(.POST, "/api/v1/users", key: api.rootKey, json: ["username": "bad name!"]).status == 422)
-            #expect(try await api.call(.POST, "/api/v1/users", key: api.rootKey, json: ["email": "x@y.z"]).status == 422)
-            #expect(try await api.call(.GET, "/api/v1/users/\(carolID)", key: api.rootKey).json["username"] as? String == "carol")
-            let updated = try await api.call(.PUT, "/api/v1/users/\(carolID)", key: api.rootKey, json: ["is_superuser": true])
+            #expect(
+                try await api.call(.POST, "/api/v1/users", key: api.rootKey, json: ["username": "carol"]).status == 409)
+            #expect(
+                try await api.call(.POST, "/api/v1/users", key: api.rootKey, json: ["username": "bad name!"]).status
+                    == 422)
+            #expect(
+                try await api.call(.POST, "/api/v1/users", key: api.rootKey, json: ["email": "x@y.z"]).status == 422)
+            #expect(
+                try await api.call(.GET, "/api/v1/users/\(carolID)", key: api.rootKey).json["username"] as? String
+                    == "carol")
+            let updated = try await api.call(
+                .PUT, "/api/v1/users/\(carolID)", key: api.rootKey, json: ["is_superuser": true])
             #expect(updated.json["is_superuser"] as? Bool == true)
             #expect(updated.json["email"] as? String == "carol@c.test", "absent fields stay as they are")
             let page = try await api.call(.GET, "/api/v1/users?limit=2", key: api.rootKey)
             #expect(page.items.count == 2)
             let cursor = try #require(page.json["next_cursor"] as? String)
             let rest = try await api.call(.GET, "/api/v1/users?limit=2&cursor=\(cursor)", key: api.rootKey)
-            #expect(Set((page.items + rest.items).compactMap { $0["username"] as? String }) == ["alice", "bob", "carol"])
+            #expect(
+                Set((page.items + rest.items).compactMap { $0["username"] as? String }) == ["alice", "bob", "carol"])
             #expect(try await api.call(.GET, "/api/v1/users?limit=0", key: api.rootKey).status == 422)
             #expect(try await api.call(.DELETE, "/api/v1/users/\(carolID)", key: api.rootKey).status == 204)
             #expect(try await api.call(.GET, "/api/v1/users/\(carolID)", key: api.rootKey).status == 404)
 
-            let domain = try await api.call(.POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": "New.Example.COM.", "verify_spf": false])
+            let domain = try await api.call(
+                .POST, "/api/v1/domains", key: api.rootKey,
+                json: ["domain_name": "New.Example.COM.", "verify_spf": false])
             #expect(domain.status == 201)
             #expect(domain.json["domain_name"] as? String == "new.example.com")
             #expect(domain.json["verify_spf"] as? Bool == false)
-            #expect(try await api.call(.POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": "new.example.com"]).status == 409)
-            let idn = try await api.call(.POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": "Bücher.Example"])
+            #expect(
+                try await api.call(.POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": "new.example.com"])
+                    .status == 409)
+            let idn = try await api.call(
+                .POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": "Bücher.Example"])
             #expect(idn.json["domain_name"] as? String == "xn--bcher-kva.example", "IDNA to ASCII, lowercased")
-            for bad in ["nodot", "bad_label.test", "-x.test", "bad space.test", String(repeating: "a", count: 64) + ".test"] {
-                #expect(try await api.call(.POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": bad]).status == 422, "\(bad)")
+            for bad in [
+                "nodot", "bad_label.test", "-x.test", "bad space.test", String(repeating: "a", count: 64) + ".test",
+            ] {
+                #expect(
+                    try await api.call(.POST, "/api/v1/domains", key: api.rootKey, json: ["domain_name": bad]).status
+                        == 422, "\(bad)")
             }
             let listed = try await api.call(.GET, "/api/v1/domains", key: api.aliceKey)
-            #expect(listed.items.compactMap { $0["domain_name"] as? String } == ["a.test"], "members see their own domains only")
-            let changed = try await api.call(.PUT, "/api/v1/domains/a.test", key: api.aliceKey, json: ["verify_dkim": "false", "is_enabled": false])
+            #expect(
+                listed.items.compactMap { $0["domain_name"] as? String } == ["a.test"],
+                "members see their own domains only")
+            let changed = try await api.call(
+                .PUT, "/api/v1/domains/a.test", key: api.aliceKey, json: ["verify_dkim": "false", "is_enabled": false])
             #expect(changed.json["verify_dkim"] as? Bool == false)
             #expect(changed.json["is_enabled"] as? Bool == false)
-            let reset = try await api.call(.PUT, "/api/v1/domains/\(api.domainA.id.uuidString.lowercased())", key: api.aliceKey, json: ["verify_dkim": "default"])
+            let reset = try await api.call(
+                .PUT, "/api/v1/domains/\(api.domainA.id.uuidString.lowercased())", key: api.aliceKey,
+                json: ["verify_dkim": "default"])
             #expect(reset.json["verify_dkim"] == nil || reset.json["verify_dkim"] is NSNull)
             #expect(reset.json["is_enabled"] as? Bool == false)
-            #expect(try await api.call(.PUT, "/api/v1/domains/a.test", key: api.aliceKey, json: ["verify_dkim": "maybe"]).status == 422)
+            #expect(
+                try await api.call(.PUT, "/api/v1/domains/a.test", key: api.aliceKey, json: ["verify_dkim": "maybe"])
+                    .status == 422)
             #expect(try await api.call(.DELETE, "/api/v1/domains/a.test", key: api.aliceKey).status == 204)
             #expect(try await api.store.domain(named: "a.test") == nil)
         }
     }
 
-    @Test("members: admins manage members, only owners manage owners, the last owner stays", arguments: TestDatabase.available)
+    @Test(
+        "members: admins manage members, only owners manage owners, the last owner stays",
+        arguments: TestDatabase.available)
     func members(database: TestDatabase) async throws {
         try await APIFixture.run(database: database) { api in
             let carol = try await api.store.createUser(username: "carol")
             let base = "/api/v1/domains/a.test/members"
-            let added = try await api.call(.POST, base, key: api.aliceKey, json: ["username": "carol", "role": "admin"])
+            let added = try await api.call(
+                .POST, base, key: api.aliceKey, json: ["username": "carol", "role": "admin"])
             #expect(added.status == 201)
             #expect(added.json["role"] as? String == "admin")
             #expect(try await api.call(.POST, base, key: api.aliceKey, json: ["username": "carol"]).status == 409)
@@ -143,12 +189,23 @@ struct APITests {
 
             let carolKey = try await api.key(for: carol, scopes: ["admin"])
             // An admin may add members but not owners, and may not touch the owner.
-            #expect(try await api.call(.POST, base, key: carolKey, json: ["user_id": api.bob.id.uuidString, "role": "owner"]).status == 403)
-            #expect(try await api.call(.POST, base, key: carolKey, json: ["user_id": api.bob.id.uuidString, "role": "member"]).status == 201)
+            #expect(
+                try await api.call(
+                    .POST, base, key: carolKey, json: ["user_id": api.bob.id.uuidString, "role": "owner"]
+                ).status == 403)
+            #expect(
+                try await api.call(
+                    .POST, base, key: carolKey, json: ["user_id": api.bob.id.uuidString, "role": "member"]
+                ).status == 201)
             #expect(try await api.call(.DELETE, "\(base)/\(api.alice.id.uuidString)", key: carolKey).status == 403)
-            #expect(try await api.call(.PUT, "\(base)/\(api.bob.id.uuidString)", key: carolKey, json: ["role": "admin"]).json["role"] as? String == "admin")
+            #expect(
+                try await api.call(.PUT, "\(base)/\(api.bob.id.uuidString)", key: carolKey, json: ["role": "admin"])
+                    .json["role"] as? String == "admin")
             // The last owner can be neither demoted nor removed.
-            #expect(try await api.call(.PUT, "\(base)/\(api.alice.id.uuidString)", key: api.aliceKey, json: ["role": "member"]).status == 422)
+            #expect(
+                try await api.call(
+                    .PUT, "\(base)/\(api.alice.id.uuidString)", key: api.aliceKey, json: ["role": "member"]
+                ).status == 422)
             #expect(try await api.call(.DELETE, "\(base)/\(api.alice.id.uuidString)", key: api.aliceKey).status == 409)
             #expect(try await api.call(.DELETE, "\(base)/\(api.bob.id.uuidString)", key: api.aliceKey).status == 204)
             #expect(try await api.store.member(domainID: api.domainA.id, userID: api.bob.id) == nil)
@@ -159,9 +216,12 @@ struct APITests {
     func recipients(database: TestDatabase) async throws {
         try await APIFixture.run(database: database) { api in
             let base = "/api/v1/domains/a.test/recipients"
-            let created = try await api.call(.POST, base, key: api.aliceKey, json: [
-                "local_part": "Support", "webhook_url": "https://n8n.example.com/webhook/x", "webhook_headers": ["Authorization": "Bearer s"],
-            ])
+            let created = try await api.call(
+                .POST, base, key: api.aliceKey,
+                json: [
+                    "local_part": "Support", "webhook_url": "https://n8n.example.com/webhook/x",
+                    "webhook_headers": ["Authorization": "Bearer s"],
+                ])
             #expect(created.status == 201)
             #expect(created.json["address"] as? String == "support@a.test")
             #expect((created.json["signing_secret"] as? String)?.hasPrefix("whsec_") == true)
@@ -170,18 +230,36 @@ struct APITests {
             #expect(fetched.json["signing_secret"] == nil, "the secret is shown only on creation")
             #expect((fetched.json["webhook_headers"] as? [String: String])?["Authorization"] == "Bearer s")
 
-            let catchAll = try await api.call(.POST, base, key: api.aliceKey, json: ["local_part": "*", "webhook_url": "https://h.test/all"])
+            let catchAll = try await api.call(
+                .POST, base, key: api.aliceKey, json: ["local_part": "*", "webhook_url": "https://h.test/all"])
             #expect(catchAll.status == 201)
             #expect(catchAll.json["address"] as? String == "*@a.test")
             #expect(catchAll.json["local_part"] == nil || catchAll.json["local_part"] is NSNull)
-            #expect(try await api.call(.POST, base, key: api.aliceKey, json: ["webhook_url": "https://h.test/all2"]).status == 409)
-            #expect(try await api.call(.POST, base, key: api.aliceKey, json: ["local_part": "support", "webhook_url": "https://h.test/s"]).status == 409)
+            #expect(
+                try await api.call(.POST, base, key: api.aliceKey, json: ["webhook_url": "https://h.test/all2"]).status
+                    == 409)
+            #expect(
+                try await api.call(
+                    .POST, base, key: api.aliceKey, json: ["local_part": "support", "webhook_url": "https://h.test/s"]
+                ).status == 409)
 
-            for bad in ["ftp://h.test/x", "https://user:pw@h.test/x", "not a url", "http://169.254.169.254/latest/meta-data", "http://[fe80::1]/x"] {
-                #expect(try await api.call(.POST, base, key: api.aliceKey, json: ["local_part": "v", "webhook_url": bad]).status == 422, "\(bad)")
+            for bad in [
+                "ftp://h.test/x", "https://user:pw@h.test/x", "not a url", "http://169.254.169.254/latest/meta-data",
+                "http://[fe80::1]/x",
+            ] {
+                #expect(
+                    try await api.call(.POST, base, key: api.aliceKey, json: ["local_part": "v", "webhook_url": bad])
+                        .status == 422, "\(bad)")
             }
-            #expect(try await api.call(.POST, base, key: api.aliceKey, json: ["local_part": "v", "webhook_url": "https://h.test", "webhook_headers": ["Bad Name": "x"]]).status == 422)
-            #expect(try await api.call(.POST, base, key: api.aliceKey, json: ["local_part": "a@b", "webhook_url": "https://h.test"]).status == 422)
+            #expect(
+                try await api.call(
+                    .POST, base, key: api.aliceKey,
+                    json: ["local_part": "v", "webhook_url": "https://h.test", "webhook_headers": ["Bad Name": "x"]]
+                ).status == 422)
+            #expect(
+                try await api.call(
+                    .POST, base, key: api.aliceKey, json: ["local_part": "a@b", "webhook_url": "https://h.test"]
+                ).status == 422)
 
             let updated = try await api.call(.PUT, "\(base)/\(id)", key: api.aliceKey, json: ["is_enabled": false])
             #expect(updated.json["is_enabled"] as? Bool == false)
@@ -192,35 +270,62 @@ struct APITests {
         }
     }
 
-    @Test("rulesets and rules: create, add, reorder, update, delete, with regex validation", arguments: TestDatabase.available)
+    @Test(
+        "rulesets and rules: create, add, reorder, update, delete, with regex validation",
+        arguments: TestDatabase.available)
     func rules(database: TestDatabase) async throws {
         try await APIFixture.run(database: database) { api in
             let base = "/api/v1/domains/a.test/rulesets"
-            #expect(try await api.call(.POST, base, key: api.aliceKey, json: ["name": "spam-filter", "priority": 10]).status == 201)
+            #expect(
+                try await api.call(.POST, base, key: api.aliceKey, json: ["name": "spam-filter", "priority": 10]).status
+                    == 201)
             #expect(try await api.call(.POST, base, key: api.aliceKey, json: ["name": "spam-filter"]).status == 409)
-            let r1 = try await api.call(.POST, "\(base)/spam-filter/rules", key: api.aliceKey,
-                                        json: ["field": "spf_result", "operator": "equals", "value": "fail", "action": "drop"])
+            let r1 = try await api.call(
+                .POST, "\(base)/spam-filter/rules", key: api.aliceKey,
+                json: ["field": "spf_result", "operator": "equals", "value": "fail", "action": "drop"])
             #expect(r1.status == 201)
             #expect(r1.json["order"] as? Int == 0)
-            let r2 = try await api.call(.POST, "\(base)/spam-filter/rules", key: api.aliceKey,
-                                        json: ["field": "header:X-Spam", "operator": "regex", "value": "^yes", "action": "tag", "add_tags": ["spam"]])
+            let r2 = try await api.call(
+                .POST, "\(base)/spam-filter/rules", key: api.aliceKey,
+                json: [
+                    "field": "header:X-Spam", "operator": "regex", "value": "^yes", "action": "tag",
+                    "add_tags": ["spam"],
+                ])
             #expect(r2.json["order"] as? Int == 1)
-            #expect(try await api.call(.POST, "\(base)/spam-filter/rules", key: api.aliceKey, json: ["field": "subject", "operator": "regex", "value": "(unclosed"]).status == 422)
-            #expect(try await api.call(.POST, "\(base)/spam-filter/rules", key: api.aliceKey, json: ["field": "nonsense", "operator": "equals"]).status == 422)
-            #expect(try await api.call(.POST, "\(base)/spam-filter/rules", key: api.aliceKey, json: ["field": "subject", "operator": "sounds_like"]).status == 422)
+            #expect(
+                try await api.call(
+                    .POST, "\(base)/spam-filter/rules", key: api.aliceKey,
+                    json: ["field": "subject", "operator": "regex", "value": "(unclosed"]
+                ).status == 422)
+            #expect(
+                try await api.call(
+                    .POST, "\(base)/spam-filter/rules", key: api.aliceKey,
+                    json: ["field": "nonsense", "operator": "equals"]
+                ).status == 422)
+            #expect(
+                try await api.call(
+                    .POST, "\(base)/spam-filter/rules", key: api.aliceKey,
+                    json: ["field": "subject", "operator": "sounds_like"]
+                ).status == 422)
 
-            let id1 = try #require(r1.json["id"] as? String), id2 = try #require(r2.json["id"] as? String)
-            let reordered = try await api.call(.POST, "\(base)/spam-filter/reorder", key: api.aliceKey, json: ["rule_ids": [id2, id1]])
+            let id1 = try #require(r1.json["id"] as? String)
+            let id2 = try #require(r2.json["id"] as? String)
+            let reordered = try await api.call(
+                .POST, "\(base)/spam-filter/reorder", key: api.aliceKey, json: ["rule_ids": [id2, id1]])
             #expect((reordered.json["rules"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [id2, id1])
-            #expect(try await api.call(.POST, "\(base)/spam-filter/reorder", key: api.aliceKey, json: ["rule_ids": [id2]]).status == 422)
+            #expect(
+                try await api.call(.POST, "\(base)/spam-filter/reorder", key: api.aliceKey, json: ["rule_ids": [id2]])
+                    .status == 422)
 
-            let changed = try await api.call(.PUT, "/api/v1/domains/a.test/rules/\(id1)", key: api.aliceKey, json: ["action": "quarantine"])
+            let changed = try await api.call(
+                .PUT, "/api/v1/domains/a.test/rules/\(id1)", key: api.aliceKey, json: ["action": "quarantine"])
             #expect(changed.json["action"] as? String == "quarantine")
             #expect(changed.json["field"] as? String == "spf_result")
             #expect(try await api.call(.DELETE, "/api/v1/domains/a.test/rules/\(id1)", key: api.aliceKey).status == 204)
             let listed = try await api.call(.GET, base, key: api.aliceKey)
             #expect(listed.array.first?["rules"].flatMap { ($0 as? [Any])?.count } == 1)
-            let ruleset = try await api.call(.PUT, "\(base)/spam-filter", key: api.aliceKey, json: ["is_enabled": false])
+            let ruleset = try await api.call(
+                .PUT, "\(base)/spam-filter", key: api.aliceKey, json: ["is_enabled": false])
             #expect(ruleset.json["is_enabled"] as? Bool == false)
             #expect(ruleset.json["priority"] as? Int == 10)
             #expect(try await api.call(.DELETE, "\(base)/spam-filter", key: api.aliceKey).status == 204)
@@ -234,16 +339,19 @@ struct APITests {
         try await receiver.run {
             try await APIFixture.run(database: database) { api in
                 let url = try await receiver.url()
-                let ok = try await api.call(.POST, "/api/v1/test-webhook", key: api.aliceKey, json: ["webhook_url": url, "subject": "Ping"])
+                let ok = try await api.call(
+                    .POST, "/api/v1/test-webhook", key: api.aliceKey, json: ["webhook_url": url, "subject": "Ping"])
                 #expect(ok.status == 200)
                 #expect(ok.json["status_code"] as? Int == 202)
                 #expect(ok.json["success"] as? Bool == true)
                 let sent = try #require(receiver.received.first?.json?["message"] as? [String: Any])
                 #expect(sent["subject"] as? String == "Ping")
-                let failing = try await api.call(.POST, "/api/v1/test-webhook", key: api.aliceKey, json: ["webhook_url": url])
+                let failing = try await api.call(
+                    .POST, "/api/v1/test-webhook", key: api.aliceKey, json: ["webhook_url": url])
                 #expect(failing.json["status_code"] as? Int == 500)
                 #expect(failing.json["success"] as? Bool == false)
-                let unreachable = try await api.call(.POST, "/api/v1/test-webhook", key: api.aliceKey, json: ["webhook_url": "http://127.0.0.1:9/x"])
+                let unreachable = try await api.call(
+                    .POST, "/api/v1/test-webhook", key: api.aliceKey, json: ["webhook_url": "http://127.0.0.1:9/x"])
                 #expect(unreachable.json["success"] as? Bool == false)
                 #expect(unreachable.json["error"] as? String != nil)
 

@@ -8,7 +8,9 @@ struct CLITests {
     /// The built `fastsmtp` next to the test bundle (the test target depends on it, so it is always built).
     static var binary: URL {
         var directory = Bundle.main.bundleURL
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("fastsmtp").path), directory.path != "/" {
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("fastsmtp").path),
+            directory.path != "/"
+        {
             directory.deleteLastPathComponent()
         }
         return directory.appendingPathComponent("fastsmtp")
@@ -21,7 +23,9 @@ struct CLITests {
     }
 
     /// Runs `fastsmtp` with `arguments` in `directory` with only the given FASTSMTP_* settings.
-    static func fastsmtp(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> Run {
+    static func fastsmtp(
+        _ arguments: [String], in directory: URL, environment: [String: String] = [:]
+    ) async throws -> Run {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.uppercased().hasPrefix("FASTSMTP_") }
         env["FASTSMTP_LOG_LEVEL"] = "error"
         env.merge(environment) { $1 }
@@ -38,10 +42,13 @@ struct CLITests {
     @Test("init, users, keys, domains, members and recipients on a fresh SQLite database")
     func adminCommands() async throws {
         let dir = try Self.tempDirectory()
-        let initRun = try await Self.fastsmtp(["init", "--yes", "--superuser", "admin", "--domain", "example.com"], in: dir)
+        let initRun = try await Self.fastsmtp(
+            ["init", "--yes", "--superuser", "admin", "--domain", "example.com"], in: dir)
         #expect(initRun.status == 0, "\(initRun.stderr)")
         #expect(initRun.stdout.contains("Created superuser admin."))
-        let key = initRun.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("fsmtp_") }
+        let key = initRun.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first {
+            $0.hasPrefix("fsmtp_")
+        }
         #expect(key != nil, "init prints the new key")
         #expect(try await Self.fastsmtp(["db", "current"], in: dir).stdout.contains("(head)"))
 
@@ -53,15 +60,25 @@ struct CLITests {
         let users = try await Self.fastsmtp(["user", "list"], in: dir).stdout
         #expect(users.contains("admin") && users.contains("[superuser]") && users.contains("bob <bob@example.com>"))
         #expect(try await Self.fastsmtp(["user", "set-superuser", "bob", "--enable"], in: dir).status == 0)
-        #expect(try await Self.fastsmtp(["user", "set-superuser", "bob"], in: dir).status != 0, "needs --enable or --disable")
-        let generated = try await Self.fastsmtp(["user", "generate-key", "bob", "--scopes", "recipients:read,domains:read"], in: dir)
+        #expect(
+            try await Self.fastsmtp(["user", "set-superuser", "bob"], in: dir).status != 0,
+            "needs --enable or --disable")
+        let generated = try await Self.fastsmtp(
+            ["user", "generate-key", "bob", "--scopes", "recipients:read,domains:read"], in: dir)
         #expect(generated.status == 0)
         #expect(generated.stdout.contains("fsmtp_"))
-        #expect(try await Self.fastsmtp(["user", "generate-key", "bob", "--scopes", "everything"], in: dir).status != 0)
+        #expect(
+            try await Self.fastsmtp(["user", "generate-key", "bob", "--scopes", "everything"], in: dir).status != 0)
 
-        #expect(try await Self.fastsmtp(["domain", "add-member", "example.com", "bob", "--role", "admin"], in: dir).stdout.contains("admin of example.com"))
-        #expect(try await Self.fastsmtp(["domain", "add-member", "example.com", "bob", "--role", "king"], in: dir).status != 0)
-        #expect(try await Self.fastsmtp(["recipient", "add", "example.com", "*", "https://n8n.example.com/hook"], in: dir).stdout.contains("catch-all"))
+        #expect(
+            try await Self.fastsmtp(["domain", "add-member", "example.com", "bob", "--role", "admin"], in: dir).stdout
+                .contains("admin of example.com"))
+        #expect(
+            try await Self.fastsmtp(["domain", "add-member", "example.com", "bob", "--role", "king"], in: dir).status
+                != 0)
+        #expect(
+            try await Self.fastsmtp(["recipient", "add", "example.com", "*", "https://n8n.example.com/hook"], in: dir)
+                .stdout.contains("catch-all"))
         let badURL = try await Self.fastsmtp(["recipient", "add", "example.com", "x", "ftp://nope"], in: dir)
         #expect(badURL.status == 1)
         #expect(badURL.stderr.contains("http(s)"))
@@ -88,10 +105,14 @@ struct CLITests {
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("FASTSMTP_SMTP_PORT"))
         #expect(bad.stderr.split(separator: "\n").count == 1)
-        #expect(try await Self.fastsmtp(["serve"], in: dir, environment: ["FASTSMTP_DATABASE_URL": "oracle://x"]).status == 2)
-        let shown = try await Self.fastsmtp(["show-config"], in: dir, environment: [
-            "FASTSMTP_ROOT_API_KEY": "fsmtp_supersecret", "FASTSMTP_DATABASE_URL": "postgresql://u:hunter2@db/x",
-        ])
+        #expect(
+            try await Self.fastsmtp(["serve"], in: dir, environment: ["FASTSMTP_DATABASE_URL": "oracle://x"]).status
+                == 2)
+        let shown = try await Self.fastsmtp(
+            ["show-config"], in: dir,
+            environment: [
+                "FASTSMTP_ROOT_API_KEY": "fsmtp_supersecret", "FASTSMTP_DATABASE_URL": "postgresql://u:hunter2@db/x",
+            ])
         #expect(shown.status == 0)
         #expect(!shown.stdout.contains("supersecret") && !shown.stdout.contains("hunter2"))
         #expect(shown.stdout.contains("FASTSMTP_ROOT_API_KEY") && shown.stdout.contains("********"))

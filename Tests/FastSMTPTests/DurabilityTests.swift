@@ -7,32 +7,41 @@ import Testing
 /// Nothing that got a 250 is lost; nothing half-written exists; a dead worker's deliveries are picked up.
 @Suite("Durability", .serialized)
 struct DurabilityTests {
-    @Test("a storage failure at commit answers 451 4.3.0, never 250, and leaves nothing behind",
-          arguments: TestDatabase.available)
+    @Test(
+        "a storage failure at commit answers 451 4.3.0, never 250, and leaves nothing behind",
+        arguments: TestDatabase.available)
     func storageFailureIs451(database: TestDatabase) async throws {
         let url = try await database.makeMigratedURL()
         try await TestServer.run(settings: TestServer.settings(databaseURL: url)) { server in
             try await server.store.createDomain("example.com")
-            _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
-            _ = try await server.store.createRecipient(domain: "example.com", localPart: "bob", webhookURL: "http://127.0.0.1:9/x")
+            _ = try await server.store.createRecipient(
+                domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
+            _ = try await server.store.createRecipient(
+                domain: "example.com", localPart: "bob", webhookURL: "http://127.0.0.1:9/x")
             // Make the database refuse the second half of the transaction (the delivery rows): the message row,
             // written first, must be rolled back with it.
             try await server.app.database.withConnection { sql in
                 switch server.app.database.dialect {
                 case .sqlite:
-                    try await sql.raw("""
+                    try await sql.raw(
+                        """
                         CREATE TRIGGER refuse_deliveries BEFORE INSERT ON delivery_log
                         BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END
-                        """).run()
+                        """
+                    ).run()
                 case .postgresql:
-                    try await sql.raw("""
+                    try await sql.raw(
+                        """
                         CREATE FUNCTION refuse_deliveries() RETURNS trigger AS $$
                         BEGIN RAISE EXCEPTION 'disk full (test)'; END $$ LANGUAGE plpgsql
-                        """).run()
-                    try await sql.raw("""
+                        """
+                    ).run()
+                    try await sql.raw(
+                        """
                         CREATE TRIGGER refuse_deliveries BEFORE INSERT ON delivery_log
                         FOR EACH ROW EXECUTE FUNCTION refuse_deliveries()
-                        """).run()
+                        """
+                    ).run()
                 }
             }
             let transcript = try await SMTPTestClient.send(
@@ -53,7 +62,8 @@ struct DurabilityTests {
         let url = try await TestDatabase.sqlite.makeMigratedURL()
         try await TestServer.run(settings: TestServer.settings(databaseURL: url)) { server in
             try await server.store.createDomain("example.com")
-            _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
+            _ = try await server.store.createRecipient(
+                domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
             try await server.app.database.withConnection { sql in
                 try await sql.raw("PRAGMA query_only = ON").run()
             }
@@ -71,17 +81,21 @@ struct DurabilityTests {
         }
     }
 
-    @Test("a delivery claimed by a worker that vanished is delivered by another once the lease expires",
-          arguments: TestDatabase.available)
+    @Test(
+        "a delivery claimed by a worker that vanished is delivered by another once the lease expires",
+        arguments: TestDatabase.available)
     func expiredLeaseIsRedelivered(database: TestDatabase) async throws {
         let url = try await database.makeMigratedURL()
         let receiver = WebhookReceiver()
         try await receiver.run {
             // 1. Accept a message with no worker running.
             let settings = TestServer.settings(databaseURL: url)
-            let queueID = try await TestServer.run(settings: settings, roles: Roles(smtp: true, api: false, worker: false)) { server in
+            let queueID = try await TestServer.run(
+                settings: settings, roles: Roles(smtp: true, api: false, worker: false)
+            ) { server in
                 try await server.store.createDomain("example.com")
-                _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
+                _ = try await server.store.createRecipient(
+                    domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
                 let transcript = try await SMTPTestClient.send(
                     port: server.smtpPort, to: ["alice@example.com"],
                     message: SMTPTestClient.message(subject: "orphan", to: "alice@example.com")

@@ -26,11 +26,13 @@ struct EmailAuthTests {
 
     func seed(_ server: TestServer, receiver: WebhookReceiver, domain: String = "example.com") async throws {
         try await server.store.createDomain(domain)
-        _ = try await server.store.createRecipient(domain: domain, localPart: "alice", webhookURL: try await receiver.url())
+        _ = try await server.store.createRecipient(
+            domain: domain, localPart: "alice", webhookURL: try await receiver.url())
     }
 
-    @Test("with reject on, an SPF-failing sender is refused at RCPT with 550 5.7.1 and nothing is stored",
-          arguments: TestDatabase.available)
+    @Test(
+        "with reject on, an SPF-failing sender is refused at RCPT with 550 5.7.1 and nothing is stored",
+        arguments: TestDatabase.available)
     func spfRejectAtRCPT(database: TestDatabase) async throws {
         let url = try await database.makeMigratedURL()
         let receiver = WebhookReceiver()
@@ -46,8 +48,9 @@ struct EmailAuthTests {
                 #expect(refused.rcpt.first?.text.hasPrefix("5.7.1") == true)
                 #expect(try await server.store.messageCount() == 0)
                 // A domain that overrides the global policy still receives it.
-                _ = try await server.store.updateDomain(id: try #require(try await server.store.domain(named: "example.com")).id,
-                                                        DomainChanges(rejectSPFFail: .some(false)))
+                _ = try await server.store.updateDomain(
+                    id: try #require(try await server.store.domain(named: "example.com")).id,
+                    DomainChanges(rejectSPFFail: .some(false)))
                 let accepted = try await SMTPTestClient.send(
                     port: server.smtpPort, from: "bob@example.org", to: ["alice@example.com"],
                     message: SMTPTestClient.message(subject: "now accepted", to: "alice@example.com")
@@ -57,7 +60,9 @@ struct EmailAuthTests {
         }
     }
 
-    @Test("with reject off the message is delivered and the payload and log carry the verdicts", arguments: TestDatabase.available)
+    @Test(
+        "with reject off the message is delivered and the payload and log carry the verdicts",
+        arguments: TestDatabase.available)
     func verdictsInPayload(database: TestDatabase) async throws {
         let url = try await database.makeMigratedURL()
         let receiver = WebhookReceiver()
@@ -65,9 +70,11 @@ struct EmailAuthTests {
             try await TestServer.run(settings: TestServer.settings(databaseURL: url), dns: Self.zone()) { server in
                 try await seed(server, receiver: receiver)
                 let transcript = try await SMTPTestClient.send(
-                    port: server.smtpPort, from: "bob@example.org", to: ["alice@example.com"], message: try Self.signedMessage()
+                    port: server.smtpPort, from: "bob@example.org", to: ["alice@example.com"],
+                    message: try Self.signedMessage()
                 )
-                let queueID = try #require(transcript.queueID, "\(String(describing: transcript.data)) \(transcript.error ?? "")")
+                let queueID = try #require(
+                    transcript.queueID, "\(String(describing: transcript.data)) \(transcript.error ?? "")")
                 let request = try #require(try await receiver.waitForRequests(1).first)
                 let message = try #require(request.json?["message"] as? [String: Any])
                 let auth = try #require(message["auth"] as? [String: Any])
@@ -89,7 +96,9 @@ struct EmailAuthTests {
         }
     }
 
-    @Test("a domain that rejects DKIM failures refuses a tampered message with 550 5.7.20", arguments: TestDatabase.available)
+    @Test(
+        "a domain that rejects DKIM failures refuses a tampered message with 550 5.7.20",
+        arguments: TestDatabase.available)
     func dkimReject(database: TestDatabase) async throws {
         let url = try await database.makeMigratedURL()
         let receiver = WebhookReceiver()
@@ -98,19 +107,28 @@ struct EmailAuthTests {
                 try await seed(server, receiver: receiver)
                 let domain = try #require(try await server.store.domain(named: "example.com"))
                 _ = try await server.store.updateDomain(id: domain.id, DomainChanges(rejectDKIMFail: .some(true)))
-                let tampered = try Self.signedMessage().replacingOccurrences(of: "This is a test message.", with: "This is a tampered message.")
-                let refused = try await SMTPTestClient.send(port: server.smtpPort, to: ["alice@example.com"], message: tampered)
+                let tampered = try Self.signedMessage().replacingOccurrences(
+                    of: "This is a test message.", with: "This is a tampered message.")
+                let refused = try await SMTPTestClient.send(
+                    port: server.smtpPort, to: ["alice@example.com"], message: tampered)
                 #expect(refused.data?.code == 550)
                 #expect(refused.data?.text.hasPrefix("5.7.20") == true)
                 #expect(try await server.store.messageCount() == 0)
                 // The untouched message passes.
-                let intact = try await SMTPTestClient.send(port: server.smtpPort, to: ["alice@example.com"], message: try Self.signedMessage())
+                let intact = try await SMTPTestClient.send(
+                    port: server.smtpPort, to: ["alice@example.com"], message: try Self.signedMessage())
                 #expect(intact.queueID != nil)
                 // With verification off for the domain, nothing is checked: no verdicts recorded.
-                _ = try await server.store.updateDomain(id: domain.id, DomainChanges(verifyDKIM: .some(false), verifySPF: .some(false),
-                                                                                      rejectDKIMFail: .some(nil)))
-                let unchecked = try await SMTPTestClient.send(port: server.smtpPort, to: ["alice@example.com"], message: tampered)
-                let rows = try await server.waitForDeliveries(of: try #require(unchecked.queueID)) { $0.first?.status == .delivered }
+                _ = try await server.store.updateDomain(
+                    id: domain.id,
+                    DomainChanges(
+                        verifyDKIM: .some(false), verifySPF: .some(false),
+                        rejectDKIMFail: .some(nil)))
+                let unchecked = try await SMTPTestClient.send(
+                    port: server.smtpPort, to: ["alice@example.com"], message: tampered)
+                let rows = try await server.waitForDeliveries(of: try #require(unchecked.queueID)) {
+                    $0.first?.status == .delivered
+                }
                 #expect(rows[0].dkimResult == nil)
                 #expect(rows[0].spfResult == nil)
             }

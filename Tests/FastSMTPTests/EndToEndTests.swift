@@ -24,7 +24,8 @@ struct EndToEndTests {
                 )
                 #expect(transcript.error == nil)
                 #expect(transcript.rcpt.map(\.code) == [250])
-                let queueID = try #require(transcript.queueID, "no 250 queued-as reply: \(String(describing: transcript.data))")
+                let queueID = try #require(
+                    transcript.queueID, "no 250 queued-as reply: \(String(describing: transcript.data))")
 
                 let requests = try await receiver.waitForRequests(1)
                 let request = try #require(requests.first)
@@ -57,15 +58,18 @@ struct EndToEndTests {
         }
     }
 
-    @Test("unknown domain, unknown recipient and a disabled domain get 550 5.1.1 and nothing is stored",
-          arguments: TestDatabase.available)
+    @Test(
+        "unknown domain, unknown recipient and a disabled domain get 550 5.1.1 and nothing is stored",
+        arguments: TestDatabase.available)
     func refusesWhatIsNotOurs(database: TestDatabase) async throws {
         let url = try await database.makeMigratedURL()
         try await TestServer.run(settings: TestServer.settings(databaseURL: url)) { server in
             try await server.store.createDomain("example.com")
             try await server.store.createDomain("disabled.test")
-            _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
-            _ = try await server.store.createRecipient(domain: "disabled.test", localPart: nil, webhookURL: "http://127.0.0.1:9/x")
+            _ = try await server.store.createRecipient(
+                domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
+            _ = try await server.store.createRecipient(
+                domain: "disabled.test", localPart: nil, webhookURL: "http://127.0.0.1:9/x")
             try await server.store.setDomainEnabled("disabled.test", false)
 
             let transcript = try await SMTPTestClient.send(
@@ -88,19 +92,26 @@ struct EndToEndTests {
         try await receiver.run {
             try await TestServer.run(settings: TestServer.settings(databaseURL: url)) { server in
                 try await server.store.createDomain("catchall.test")
-                _ = try await server.store.createRecipient(domain: "catchall.test", localPart: "*", webhookURL: try await receiver.url(path: "/all"))
-                _ = try await server.store.createRecipient(domain: "catchall.test", localPart: "sales", webhookURL: try await receiver.url(path: "/sales"))
+                _ = try await server.store.createRecipient(
+                    domain: "catchall.test", localPart: "*", webhookURL: try await receiver.url(path: "/all"))
+                _ = try await server.store.createRecipient(
+                    domain: "catchall.test", localPart: "sales", webhookURL: try await receiver.url(path: "/sales"))
                 let transcript = try await SMTPTestClient.send(
-                    port: server.smtpPort, to: ["random-\(Int.random(in: 1...9999))@catchall.test", "SALES@catchall.test"],
+                    port: server.smtpPort,
+                    to: ["random-\(Int.random(in: 1...9999))@catchall.test", "SALES@catchall.test"],
                     message: SMTPTestClient.message(subject: "two", to: "x@catchall.test")
                 )
                 #expect(transcript.rcpt.map(\.code) == [250, 250])
                 let queueID = try #require(transcript.queueID)
                 let requests = try await receiver.waitForRequests(2)
                 #expect(Set(requests.map(\.path)) == ["/all", "/sales"])
-                let catchAllFlags = requests.sorted { $0.path < $1.path }.map { ($0.json?["recipient"] as? [String: Any])?["catch_all"] as? Bool }
+                let catchAllFlags = requests.sorted { $0.path < $1.path }.map {
+                    ($0.json?["recipient"] as? [String: Any])?["catch_all"] as? Bool
+                }
                 #expect(catchAllFlags == [true, false])
-                let rows = try await server.waitForDeliveries(of: queueID) { $0.count == 2 && $0.allSatisfy { $0.status == .delivered } }
+                let rows = try await server.waitForDeliveries(of: queueID) {
+                    $0.count == 2 && $0.allSatisfy { $0.status == .delivered }
+                }
                 #expect(Set(rows.map(\.webhookURL)).count == 2)
             }
         }

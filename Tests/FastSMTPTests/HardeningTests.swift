@@ -18,7 +18,8 @@ struct HardeningTests {
         }
         try await TestServer.run(settings: settings, roles: Roles(smtp: true, api: false, worker: false)) { server in
             try await server.store.createDomain("example.com")
-            _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
+            _ = try await server.store.createRecipient(
+                domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
             try await body(server)
         }
     }
@@ -137,7 +138,10 @@ struct HardeningTests {
 
     @Test("a client that dribbles a command byte by byte is cut at the command timeout; whole commands are not")
     func commandTimeout() async throws {
-        try await Self.withServer({ $0.smtpCommandTimeout = 0.8; $0.smtpIdleTimeout = 30 }) { server in
+        try await Self.withServer({
+            $0.smtpCommandTimeout = 0.8
+            $0.smtpIdleTimeout = 30
+        }) { server in
             let steady = try await RawSMTPClient.connect(port: server.smtpPort)
             _ = try await steady.readReply()
             for _ in 0..<6 {  // 1.8 s in all, each command well inside the timeout
@@ -160,7 +164,11 @@ struct HardeningTests {
 
     @Test("DATA slower than the minimum rate is cut after the DATA timeout; a faster transfer may take longer")
     func dataTimeout() async throws {
-        try await Self.withServer({ $0.smtpDataTimeout = 0.6; $0.smtpMinDataRate = 1000; $0.smtpIdleTimeout = 30 }) { server in
+        try await Self.withServer({
+            $0.smtpDataTimeout = 0.6
+            $0.smtpMinDataRate = 1000
+            $0.smtpIdleTimeout = 30
+        }) { server in
             func startData() async throws -> RawSMTPClient {
                 let client = try await RawSMTPClient.connect(port: server.smtpPort)
                 _ = try await client.readReply()

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import FastSMTPApp
-import SQLKit
 import Foundation
+import SQLKit
 import Testing
 
 @Suite("Health API")

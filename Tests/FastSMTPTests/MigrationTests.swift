@@ -1,17 +1,21 @@
 import Foundation
 import SQLKit
-@testable import Storage
 import Testing
+
+@testable import Storage
 
 @Suite("Migrations")
 struct MigrationTests {
-    static let tables = ["users", "api_keys", "domains", "domain_members", "recipients", "rulesets", "rules", "messages", "delivery_log"]
+    static let tables = [
+        "users", "api_keys", "domains", "domain_members", "recipients", "rulesets", "rules", "messages", "delivery_log",
+    ]
 
     func tableNames(_ database: Database) async throws -> Set<String> {
-        let query: SQLQueryString = switch database.dialect {
-        case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'table'"
-        case .postgresql: "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
-        }
+        let query: SQLQueryString =
+            switch database.dialect {
+            case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'table'"
+            case .postgresql: "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+            }
         return try await database.withConnection { sql in
             Set(try await sql.raw(query).all().map { try $0.decode(column: "name", as: String.self) })
         }
@@ -47,14 +51,19 @@ struct MigrationTests {
         try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet) { database in
             let store = Store(database: database)
             try await store.createDomain("Example.COM.")
-            await #expect(throws: StoreError.conflict("domain example.com")) { try await store.createDomain("example.com") }
+            await #expect(throws: StoreError.conflict("domain example.com")) {
+                try await store.createDomain("example.com")
+            }
             _ = try await store.createRecipient(domain: "example.com", localPart: "*", webhookURL: "https://h.test/a")
             await #expect(throws: StoreError.self) {
-                _ = try await store.createRecipient(domain: "example.com", localPart: nil, webhookURL: "https://h.test/b")
+                _ = try await store.createRecipient(
+                    domain: "example.com", localPart: nil, webhookURL: "https://h.test/b")
             }
-            _ = try await store.createRecipient(domain: "example.com", localPart: "Alice", webhookURL: "https://h.test/c")
+            _ = try await store.createRecipient(
+                domain: "example.com", localPart: "Alice", webhookURL: "https://h.test/c")
             await #expect(throws: StoreError.self) {
-                _ = try await store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: "https://h.test/d")
+                _ = try await store.createRecipient(
+                    domain: "example.com", localPart: "alice", webhookURL: "https://h.test/d")
             }
             await #expect(throws: StoreError.self) {
                 _ = try await store.createRecipient(domain: "example.com", localPart: "x", webhookURL: "ftp://h.test/d")
@@ -69,7 +78,9 @@ struct MigrationTests {
     func unknownRevision() async throws {
         let url = try await TestDatabase.sqlite.makeURL()
         try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet) { database in
-            await #expect(throws: MigrationError.self) { try await Migrator(database: database, logger: .quiet).upgrade(to: "9999") }
+            await #expect(throws: MigrationError.self) {
+                try await Migrator(database: database, logger: .quiet).upgrade(to: "9999")
+            }
         }
     }
 }

@@ -64,33 +64,42 @@ struct PayloadTests {
         ].joined(separator: "\r\n")
     }
 
-    static func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined() }
+    static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
 
-    @Test("text, html, addresses and attachments arrive decoded; the Standard Webhooks signature verifies",
-          arguments: TestDatabase.available)
+    @Test(
+        "text, html, addresses and attachments arrive decoded; the Standard Webhooks signature verifies",
+        arguments: TestDatabase.available)
     func fullPayload(database: TestDatabase) async throws {
         let url = try await database.makeMigratedURL()
         let receiver = WebhookReceiver()
         try await receiver.run {
             try await TestServer.run(settings: TestServer.settings(databaseURL: url)) { server in
                 try await server.store.createDomain("example.com")
-                let recipient = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
+                let recipient = try await server.store.createRecipient(
+                    domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
                 let secret = try #require(recipient.signingSecret)
-                let transcript = try await SMTPTestClient.send(port: server.smtpPort, from: "juergen@example.org",
-                                                               to: ["alice@example.com"], message: Self.message())
+                let transcript = try await SMTPTestClient.send(
+                    port: server.smtpPort, from: "juergen@example.org",
+                    to: ["alice@example.com"], message: Self.message())
                 #expect(transcript.queueID != nil, "\(String(describing: transcript.data)) \(transcript.error ?? "")")
                 let request = try #require(try await receiver.waitForRequests(1).first)
 
                 // Signature, checked with our own HMAC (not the server's code).
-                let id = try #require(request.headers["webhook-id"]), timestamp = try #require(request.headers["webhook-timestamp"])
+                let id = try #require(request.headers["webhook-id"])
+                let timestamp = try #require(request.headers["webhook-timestamp"])
                 let signature = try #require(request.headers["webhook-signature"])
                 let key = try #require(Data(base64Encoded: String(secret.dropFirst("whsec_".count))))
                 let signed = Data("\(id).\(timestamp).".utf8) + request.body
-                let mac = Data(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))).base64EncodedString()
+                let mac = Data(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key)))
+                    .base64EncodedString()
                 #expect(signature == "v1,\(mac)")
                 #expect(abs((Int(timestamp) ?? 0) - Int(Date().timeIntervalSince1970)) < 60)
                 let tampered = Data("\(id).\(timestamp).".utf8) + request.body + Data(" ".utf8)
-                #expect(Data(HMAC<SHA256>.authenticationCode(for: tampered, using: SymmetricKey(data: key))).base64EncodedString() != mac)
+                #expect(
+                    Data(HMAC<SHA256>.authenticationCode(for: tampered, using: SymmetricKey(data: key)))
+                        .base64EncodedString() != mac)
 
                 let json = try #require(request.json)
                 #expect(json["version"] as? String == "1")
@@ -98,7 +107,10 @@ struct PayloadTests {
                 #expect(message["subject"] as? String == "Rechnung für November")
                 #expect((message["from"] as? [String: Any])?["name"] as? String == "Jürgen Müller")
                 #expect((message["from"] as? [String: Any])?["address"] as? String == "juergen@example.org")
-                #expect((message["to"] as? [[String: Any]])?.compactMap { $0["address"] as? String } == ["alice@example.com", "bob@example.com"])
+                #expect(
+                    (message["to"] as? [[String: Any]])?.compactMap { $0["address"] as? String } == [
+                        "alice@example.com", "bob@example.com",
+                    ])
                 #expect((message["cc"] as? [[String: Any]])?.count == 1)
                 #expect(message["in_reply_to"] as? String == "<earlier@example.org>")
                 #expect(message["references"] as? [String] == ["<first@example.org>", "<earlier@example.org>"])
@@ -135,9 +147,12 @@ struct PayloadTests {
             }
             try await TestServer.run(settings: settings) { server in
                 try await server.store.createDomain("example.com")
-                _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
-                _ = try await SMTPTestClient.send(port: server.smtpPort, to: ["alice@example.com"], message: Self.message())
-                let message = try #require(try await receiver.waitForRequests(1).first?.json?["message"] as? [String: Any])
+                _ = try await server.store.createRecipient(
+                    domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
+                _ = try await SMTPTestClient.send(
+                    port: server.smtpPort, to: ["alice@example.com"], message: Self.message())
+                let message = try #require(
+                    try await receiver.waitForRequests(1).first?.json?["message"] as? [String: Any])
                 let attachments = try #require(message["attachments"] as? [[String: Any]])
                 let pdf = try #require(attachments.first { $0["content_type"] as? String == "application/pdf" })
                 #expect(pdf["content_omitted"] as? Bool == true)

@@ -2,6 +2,7 @@ import FastSMTPApp
 import FastSMTPModels
 import Foundation
 import Testing
+
 @testable import SMTPServer
 
 /// PROXY protocol v1 and v2 (HAProxy proxy-protocol.txt): the parser alone, then the listener behind a pretend
@@ -12,7 +13,8 @@ struct ProxyProtocolTests {
 
     /// A version 2 header: signature, version 2 + `command`, `family`, length, `body`.
     static func v2(command: UInt8 = 0x1, family: UInt8, _ body: [UInt8]) -> [UInt8] {
-        ProxyProtocolHeader.v2Signature + [0x20 | command, family, UInt8(body.count >> 8), UInt8(body.count & 0xFF)] + body
+        ProxyProtocolHeader.v2Signature + [0x20 | command, family, UInt8(body.count >> 8), UInt8(body.count & 0xFF)]
+            + body
     }
 
     static let v2IPv4 = v2(family: 0x11, [203, 0, 113, 7, 192, 0, 2, 1, 0x9C, 0x40, 0x00, 0x19])
@@ -31,7 +33,10 @@ struct ProxyProtocolTests {
         ("v1 UNKNOWN with addresses", bytes("PROXY UNKNOWN ffff::1 ffff::2 1 2\r\n"), nil),
         ("v2 TCP4", v2IPv4, "203.0.113.7"),
         ("v2 TCP6", v2IPv6, "2001:db8::7"),
-        ("v2 TCP4 with a TLV", v2(family: 0x11, [203, 0, 113, 7, 192, 0, 2, 1, 0, 1, 0, 25, 0x04, 0x00, 0x01, 0x00]), "203.0.113.7"),
+        (
+            "v2 TCP4 with a TLV",
+            v2(family: 0x11, [203, 0, 113, 7, 192, 0, 2, 1, 0, 1, 0, 25, 0x04, 0x00, 0x01, 0x00]), "203.0.113.7"
+        ),
         ("v2 LOCAL", v2(command: 0x0, family: 0x00, []), nil),
         ("v2 UNSPEC", v2(family: 0x00, []), nil),
     ]
@@ -47,7 +52,8 @@ struct ProxyProtocolTests {
         #expect(parsed.source?.ip == source)
         // Every proper prefix is incomplete, never invalid.
         for end in 0..<header.count {
-            #expect(ProxyProtocolHeader.parse(Array(header[..<end]), mode: .any) == .incomplete, "\(name) cut at \(end)")
+            #expect(
+                ProxyProtocolHeader.parse(Array(header[..<end]), mode: .any) == .incomplete, "\(name) cut at \(end)")
         }
     }
 
@@ -84,7 +90,10 @@ struct ProxyProtocolTests {
         if case .header = ProxyProtocolHeader.parse(v1, mode: .v2) { Issue.record("v1 accepted in v2 mode") }
         if case .header = ProxyProtocolHeader.parse(Self.v2IPv4, mode: .v1) { Issue.record("v2 accepted in v1 mode") }
         if case .header = ProxyProtocolHeader.parse(v1, mode: .v1) {} else { Issue.record("v1 refused in v1 mode") }
-        if case .header = ProxyProtocolHeader.parse(Self.v2IPv4, mode: .v2) {} else { Issue.record("v2 refused in v2 mode") }
+        if case .header = ProxyProtocolHeader.parse(Self.v2IPv4, mode: .v2) {
+        } else {
+            Issue.record("v2 refused in v2 mode")
+        }
     }
 
     // MARK: Listener
@@ -95,11 +104,14 @@ struct ProxyProtocolTests {
     }
 
     static func sendMessage(after header: String, port: Int, subject: String) async throws -> TLSSMTPClient.Exchange {
-        try await TLSSMTPClient.exchange(port: port, [
-            .send(header), .read, .send("EHLO client.test\r\n"), .read,
-            .send("MAIL FROM:<sender@example.org>\r\n"), .read, .send("RCPT TO:<alice@example.com>\r\n"), .read,
-            .send("DATA\r\n"), .read, .send("Subject: \(subject)\r\n\r\nhi\r\n.\r\n"), .read, .send("QUIT\r\n"), .read,
-        ])
+        try await TLSSMTPClient.exchange(
+            port: port,
+            [
+                .send(header), .read, .send("EHLO client.test\r\n"), .read,
+                .send("MAIL FROM:<sender@example.org>\r\n"), .read, .send("RCPT TO:<alice@example.com>\r\n"), .read,
+                .send("DATA\r\n"), .read, .send("Subject: \(subject)\r\n\r\nhi\r\n.\r\n"), .read, .send("QUIT\r\n"),
+                .read,
+            ])
     }
 
     @Test("behind a balancer the client IP comes from the v1 or v2 header, LOCAL keeps the peer; no header, no session")
@@ -118,7 +130,8 @@ struct ProxyProtocolTests {
             }
             try await TestServer.run(settings: settings) { server in
                 try await server.store.createDomain("example.com")
-                _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
+                _ = try await server.store.createRecipient(
+                    domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
                 let headers = [
                     ("v1", "PROXY TCP4 203.0.113.7 192.0.2.1 40000 25\r\n", "203.0.113.7"),
                     ("v2", Self.latin1(Self.v2IPv6), "2001:db8::7"),
@@ -127,13 +140,17 @@ struct ProxyProtocolTests {
                 for (subject, header, _) in headers {
                     let exchange = try await Self.sendMessage(after: header, port: server.smtpPort, subject: subject)
                     #expect(exchange.replies.first??.hasPrefix("220") == true, "\(subject): \(exchange)")
-                    #expect(exchange.replies.dropLast().last??.hasPrefix("250 2.0.0 queued as") == true, "\(subject): \(exchange)")
+                    #expect(
+                        exchange.replies.dropLast().last??.hasPrefix("250 2.0.0 queued as") == true,
+                        "\(subject): \(exchange)")
                 }
                 // PROXY before TLS on the implicit-TLS listener.
-                let tls = try await TLSSMTPClient.exchange(port: try #require(try await server.app.smtpServer?.localTLSPort()),
-                                                           caFile: certificates.caFile, [
-                    .send("PROXY TCP4 198.51.100.9 192.0.2.1 40000 465\r\n"), .tls, .read, .send("QUIT\r\n"), .read,
-                ])
+                let tls = try await TLSSMTPClient.exchange(
+                    port: try #require(try await server.app.smtpServer?.localTLSPort()),
+                    caFile: certificates.caFile,
+                    [
+                        .send("PROXY TCP4 198.51.100.9 192.0.2.1 40000 465\r\n"), .tls, .read, .send("QUIT\r\n"), .read,
+                    ])
                 #expect(tls.tlsVersion != nil && tls.replies.first??.hasPrefix("220") == true, "\(tls)")
 
                 let requests = try await receiver.waitForRequests(headers.count)
@@ -166,9 +183,11 @@ struct ProxyProtocolTests {
             let held = try await RawSMTPClient.connect(port: server.smtpPort)
             try await held.send("PROXY TCP4 203.0.113.7 192.0.2.1 40000 25\r\n")
             #expect(try await held.readReply()?.hasPrefix("220") == true)
-            let same = try await TLSSMTPClient.exchange(port: server.smtpPort, [.send("PROXY TCP4 203.0.113.7 192.0.2.1 40001 25\r\n"), .read])
+            let same = try await TLSSMTPClient.exchange(
+                port: server.smtpPort, [.send("PROXY TCP4 203.0.113.7 192.0.2.1 40001 25\r\n"), .read])
             #expect(same.replies.first??.hasPrefix("421 4.7.0") == true, "\(same)")
-            let other = try await TLSSMTPClient.exchange(port: server.smtpPort, [.send("PROXY TCP4 203.0.113.8 192.0.2.1 40002 25\r\n"), .read])
+            let other = try await TLSSMTPClient.exchange(
+                port: server.smtpPort, [.send("PROXY TCP4 203.0.113.8 192.0.2.1 40002 25\r\n"), .read])
             #expect(other.replies.first??.hasPrefix("220") == true, "\(other)")
             await held.close()
         }

@@ -9,12 +9,14 @@ struct RetryTests {
     /// Sends one message to alice@example.com whose webhook is `receiver`, returns the queue id.
     func sendOne(_ server: TestServer, receiver: WebhookReceiver) async throws -> String {
         try await server.store.createDomain("example.com")
-        _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
+        _ = try await server.store.createRecipient(
+            domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
         let transcript = try await SMTPTestClient.send(
             port: server.smtpPort, to: ["alice@example.com"],
             message: SMTPTestClient.message(subject: "retry", to: "alice@example.com")
         )
-        return try #require(transcript.queueID, "not accepted: \(String(describing: transcript.data)) \(transcript.error ?? "")")
+        return try #require(
+            transcript.queueID, "not accepted: \(String(describing: transcript.data)) \(transcript.error ?? "")")
     }
 
     @Test("503, 503, then 200 → delivered after 3 attempts", arguments: TestDatabase.available)
@@ -63,7 +65,9 @@ struct RetryTests {
             }
             try await TestServer.run(settings: settings) { server in
                 let queueID = try await sendOne(server, receiver: receiver)
-                let rows = try await server.waitForDeliveries(of: queueID, timeout: .seconds(30)) { $0.first?.status == .exhausted }
+                let rows = try await server.waitForDeliveries(of: queueID, timeout: .seconds(30)) {
+                    $0.first?.status == .exhausted
+                }
                 #expect(rows[0].attempts == 3)
                 #expect(rows[0].lastStatusCode == nil)
                 #expect(rows[0].lastError?.contains("timeout") == true)

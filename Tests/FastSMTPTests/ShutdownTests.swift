@@ -11,10 +11,12 @@ struct ShutdownTests {
     func finishesTransactionInFlight() async throws {
         let url = try await TestDatabase.sqlite.makeMigratedURL()
         let settings = TestServer.settings(databaseURL: url)
-        let app = try await FastSMTPApplication.make(settings: settings, roles: Roles(smtp: true, api: false, worker: false),
-                                                     logger: .quiet, resolver: DNSZoneResolver())
+        let app = try await FastSMTPApplication.make(
+            settings: settings, roles: Roles(smtp: true, api: false, worker: false),
+            logger: .quiet, resolver: DNSZoneResolver())
         try await app.store.createDomain("example.com")
-        _ = try await app.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
+        _ = try await app.store.createRecipient(
+            domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
         let group = try app.serviceGroup(handleSignals: false)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -46,8 +48,9 @@ struct ShutdownTests {
             #expect(try await busy.readReply() == nil)
             try await tasks.waitForAll()
         }
-        #expect(try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet) { database in
-            try await Store(database: database).messageCount()
-        } == 1)
+        #expect(
+            try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet) { database in
+                try await Store(database: database).messageCount()
+            } == 1)
     }
 }

@@ -35,7 +35,8 @@ struct TLSTests {
         }
         try await TestServer.run(settings: settings, roles: roles) { server in
             try await server.store.createDomain("example.com")
-            _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: webhookURL)
+            _ = try await server.store.createRecipient(
+                domain: "example.com", localPart: "alice", webhookURL: webhookURL)
             let tlsPort = try #require(try await server.app.smtpServer?.localTLSPort())
             try await body(Context(server: server, tlsPort: tlsPort, certificates: certificates))
         }
@@ -57,19 +58,23 @@ struct TLSTests {
                 let fingerprint = try context.certificates.installedFingerprint()
                 let starttls = try await TLSSMTPClient.send(
                     port: context.server.smtpPort, mode: .starttls, caFile: context.certificates.caFile,
-                    to: ["alice@example.com"], message: SMTPTestClient.message(subject: "over starttls", to: "alice@example.com")
+                    to: ["alice@example.com"],
+                    message: SMTPTestClient.message(subject: "over starttls", to: "alice@example.com")
                 )
                 #expect(starttls.error == nil)
                 #expect(starttls.starttls?.code == 220)
                 #expect(starttls.starttls?.text.hasPrefix("2.0.0") == true)
                 #expect(["TLSv1.2", "TLSv1.3"].contains(starttls.tlsVersion ?? ""))
                 #expect(starttls.certificateSHA256 == fingerprint)
-                #expect(starttls.ehlo?.text.contains("STARTTLS") == false, "STARTTLS advertised after TLS: \(String(describing: starttls.ehlo))")
+                #expect(
+                    starttls.ehlo?.text.contains("STARTTLS") == false,
+                    "STARTTLS advertised after TLS: \(String(describing: starttls.ehlo))")
                 #expect(starttls.queueID != nil)
 
                 let implicit = try await TLSSMTPClient.send(
                     port: context.tlsPort, mode: .implicit, caFile: context.certificates.caFile,
-                    to: ["alice@example.com"], message: SMTPTestClient.message(subject: "over implicit tls", to: "alice@example.com")
+                    to: ["alice@example.com"],
+                    message: SMTPTestClient.message(subject: "over implicit tls", to: "alice@example.com")
                 )
                 #expect(implicit.error == nil)
                 #expect(implicit.certificateSHA256 == fingerprint)
@@ -78,16 +83,21 @@ struct TLSTests {
 
                 let plain = try await TLSSMTPClient.send(
                     port: context.server.smtpPort, mode: .plain, caFile: context.certificates.caFile,
-                    to: ["alice@example.com"], message: SMTPTestClient.message(subject: "in plaintext", to: "alice@example.com")
+                    to: ["alice@example.com"],
+                    message: SMTPTestClient.message(subject: "in plaintext", to: "alice@example.com")
                 )
-                #expect(plain.ehlo?.text.contains("STARTTLS") == true, "STARTTLS not advertised: \(String(describing: plain.ehlo))")
+                #expect(
+                    plain.ehlo?.text.contains("STARTTLS") == true,
+                    "STARTTLS not advertised: \(String(describing: plain.ehlo))")
                 #expect(plain.tlsVersion == nil)
                 #expect(plain.queueID != nil)
 
                 let requests = try await receiver.waitForRequests(3)
                 var tlsBySubject: [String: Bool] = [:]
                 for request in requests {
-                    if let subject = Self.subject(of: request) { tlsBySubject[subject] = Self.envelope(of: request)?["tls"] as? Bool }
+                    if let subject = Self.subject(of: request) {
+                        tlsBySubject[subject] = Self.envelope(of: request)?["tls"] as? Bool
+                    }
                 }
                 #expect(tlsBySubject == ["over starttls": true, "over implicit tls": true, "in plaintext": false])
             }
@@ -126,13 +136,15 @@ struct TLSTests {
     @Test("commands pipelined after STARTTLS in the same packet are discarded, not executed")
     func pipelinedInjectionIsDiscarded() async throws {
         try await Self.withTLSServer { context in
-            let exchange = try await TLSSMTPClient.exchange(port: context.server.smtpPort, caFile: context.certificates.caFile, [
-                .read, .send("EHLO client.test\r\n"), .read,
-                .send("STARTTLS\r\nMAIL FROM:<injected@evil.test>\r\nRCPT TO:<alice@example.com>\r\n"), .read,
-                .tls, .send("EHLO client.test\r\n"), .read,
-                .send("RCPT TO:<alice@example.com>\r\n"), .read,
-                .send("QUIT\r\n"), .read,
-            ])
+            let exchange = try await TLSSMTPClient.exchange(
+                port: context.server.smtpPort, caFile: context.certificates.caFile,
+                [
+                    .read, .send("EHLO client.test\r\n"), .read,
+                    .send("STARTTLS\r\nMAIL FROM:<injected@evil.test>\r\nRCPT TO:<alice@example.com>\r\n"), .read,
+                    .tls, .send("EHLO client.test\r\n"), .read,
+                    .send("RCPT TO:<alice@example.com>\r\n"), .read,
+                    .send("QUIT\r\n"), .read,
+                ])
             #expect(exchange.error == nil)
             let replies = exchange.replies.map { $0 ?? "<closed>" }
             #expect(replies.count == 6)
@@ -148,11 +160,13 @@ struct TLSTests {
     @Test("plaintext sent right after STARTTLS in its own packet never reaches the session")
     func plaintextAfterSTARTTLSIsNeverExecuted() async throws {
         try await Self.withTLSServer { context in
-            let exchange = try await TLSSMTPClient.exchange(port: context.server.smtpPort, caFile: context.certificates.caFile, [
-                .read, .send("EHLO client.test\r\n"), .read,
-                .send("STARTTLS\r\n"), .send("MAIL FROM:<injected@evil.test>\r\n"), .read,
-                .tls, .send("EHLO client.test\r\n"), .read, .send("RCPT TO:<alice@example.com>\r\n"), .read,
-            ])
+            let exchange = try await TLSSMTPClient.exchange(
+                port: context.server.smtpPort, caFile: context.certificates.caFile,
+                [
+                    .read, .send("EHLO client.test\r\n"), .read,
+                    .send("STARTTLS\r\n"), .send("MAIL FROM:<injected@evil.test>\r\n"), .read,
+                    .tls, .send("EHLO client.test\r\n"), .read, .send("RCPT TO:<alice@example.com>\r\n"), .read,
+                ])
             // Either the server discarded the plaintext (then RCPT has no MAIL) or the plaintext reached the TLS
             // handler and the handshake failed. Never may the injected MAIL count.
             if exchange.error == nil {
@@ -164,17 +178,23 @@ struct TLSTests {
         }
     }
 
-    @Test("after the certificate files are replaced, a new connection sees the new certificate; a broken pair keeps the old")
+    @Test(
+        "after the certificate files are replaced, a new connection sees the new certificate; a broken pair keeps the old"
+    )
     func certificateReload() async throws {
         try await Self.withTLSServer { context in
             let certificates = context.certificates
             func fingerprints() async throws -> (starttls: String?, implicit: String?) {
-                let starttls = try await TLSSMTPClient.exchange(port: context.server.smtpPort, caFile: certificates.caFile, [
-                    .read, .send("EHLO c\r\n"), .read, .send("STARTTLS\r\n"), .read, .tls, .send("QUIT\r\n"), .read,
-                ])
-                let implicit = try await TLSSMTPClient.exchange(port: context.tlsPort, caFile: certificates.caFile, [
-                    .tls, .read, .send("QUIT\r\n"), .read,
-                ])
+                let starttls = try await TLSSMTPClient.exchange(
+                    port: context.server.smtpPort, caFile: certificates.caFile,
+                    [
+                        .read, .send("EHLO c\r\n"), .read, .send("STARTTLS\r\n"), .read, .tls, .send("QUIT\r\n"), .read,
+                    ])
+                let implicit = try await TLSSMTPClient.exchange(
+                    port: context.tlsPort, caFile: certificates.caFile,
+                    [
+                        .tls, .read, .send("QUIT\r\n"), .read,
+                    ])
                 return (starttls.certificateSHA256, implicit.certificateSHA256)
             }
             let first = try certificates.installedFingerprint()
@@ -189,7 +209,9 @@ struct TLSTests {
             try TestCertificates.write(unrelated.keyPEM, to: certificates.keyFile)
             #expect(try await fingerprints() == (second, second))
             // Garbage: the same.
-            try TestCertificates.write("-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n", to: certificates.certificateFile)
+            try TestCertificates.write(
+                "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n",
+                to: certificates.certificateFile)
             #expect(try await fingerprints() == (second, second))
 
             let third = try certificates.installServerPair()

@@ -14,7 +14,9 @@ struct TenantIsolationTests {
     }
 
     /// Every domain-scoped operation of openapi.yaml, aimed at alice's domain and its children.
-    static func calls(domain: String, recipient: String, ruleset: String, rule: String, member: String, delivery: String) -> [Call] {
+    static func calls(
+        domain: String, recipient: String, ruleset: String, rule: String, member: String, delivery: String
+    ) -> [Call] {
         let d = "/api/v1/domains/\(domain)"
         return [
             Call(method: .GET, path: d),
@@ -25,7 +27,9 @@ struct TenantIsolationTests {
             Call(method: .PUT, path: "\(d)/members/\(member)", json: ["role": "member"]),
             Call(method: .DELETE, path: "\(d)/members/\(member)"),
             Call(method: .GET, path: "\(d)/recipients"),
-            Call(method: .POST, path: "\(d)/recipients", json: ["local_part": "evil", "webhook_url": "https://evil.test/x"]),
+            Call(
+                method: .POST, path: "\(d)/recipients",
+                json: ["local_part": "evil", "webhook_url": "https://evil.test/x"]),
             Call(method: .GET, path: "\(d)/recipients/\(recipient)"),
             Call(method: .PUT, path: "\(d)/recipients/\(recipient)", json: ["webhook_url": "https://evil.test/x"]),
             Call(method: .DELETE, path: "\(d)/recipients/\(recipient)"),
@@ -34,7 +38,9 @@ struct TenantIsolationTests {
             Call(method: .GET, path: "\(d)/rulesets/\(ruleset)"),
             Call(method: .PUT, path: "\(d)/rulesets/\(ruleset)", json: ["is_enabled": false]),
             Call(method: .DELETE, path: "\(d)/rulesets/\(ruleset)"),
-            Call(method: .POST, path: "\(d)/rulesets/\(ruleset)/rules", json: ["field": "subject", "operator": "exists", "action": "drop"]),
+            Call(
+                method: .POST, path: "\(d)/rulesets/\(ruleset)/rules",
+                json: ["field": "subject", "operator": "exists", "action": "drop"]),
             Call(method: .POST, path: "\(d)/rulesets/\(ruleset)/reorder", json: ["rule_ids": [rule]]),
             Call(method: .PUT, path: "\(d)/rules/\(rule)", json: ["action": "drop"]),
             Call(method: .DELETE, path: "\(d)/rules/\(rule)"),
@@ -52,24 +58,33 @@ struct TenantIsolationTests {
         let recipients = try await store.recipients(domainID: api.domainA.id, limit: 100, after: nil)
         let rulesets = try await store.rulesets(domainID: api.domainA.id)
         let rules = try await store.rules(rulesetIDs: rulesets.map(\.id))
-        let deliveries = try await store.deliveries(domainID: api.domainA.id, status: nil, since: nil, limit: 100, after: nil)
-        return "\(String(describing: domain))|\(members)|\(recipients)|\(rulesets)|\(rules)|\(deliveries.map { "\($0.id)\($0.status)\($0.attempts)" })"
+        let deliveries = try await store.deliveries(
+            domainID: api.domainA.id, status: nil, since: nil, limit: 100, after: nil)
+        return
+            "\(String(describing: domain))|\(members)|\(recipients)|\(rulesets)|\(rules)|\(deliveries.map { "\($0.id)\($0.status)\($0.attempts)" })"
     }
 
-    @Test("a non-member gets 404 for every domain-scoped endpoint and nothing changes", arguments: TestDatabase.available)
+    @Test(
+        "a non-member gets 404 for every domain-scoped endpoint and nothing changes", arguments: TestDatabase.available)
     func nonMemberSeesNothing(database: TestDatabase) async throws {
         try await APIFixture.run(database: database) { api in
             let store = api.store
-            let recipient = try await store.createRecipient(domain: api.domainA, localPart: "alice", webhookURL: "https://a.test/hook")
-            let ruleset = try await store.createRuleset(domainID: api.domainA.id, name: "rs", priority: 0, stopOnMatch: true, isEnabled: true)
-            let rule = try await store.addRule(rulesetID: ruleset.id, RuleFields(field: "subject", operator: "contains", value: "x"))
+            let recipient = try await store.createRecipient(
+                domain: api.domainA, localPart: "alice", webhookURL: "https://a.test/hook")
+            let ruleset = try await store.createRuleset(
+                domainID: api.domainA.id, name: "rs", priority: 0, stopOnMatch: true, isEnabled: true)
+            let rule = try await store.addRule(
+                rulesetID: ruleset.id, RuleFields(field: "subject", operator: "contains", value: "x"))
             let delivery = try await DeliveryFixture.failedDelivery(store, domain: api.domainA, recipient: recipient)
             let before = try await snapshot(api)
 
-            let calls = Self.calls(domain: "a.test", recipient: recipient.id.uuidString, ruleset: ruleset.id.uuidString,
-                                   rule: rule.id.uuidString, member: api.alice.id.uuidString, delivery: delivery.uuidString)
-                + Self.calls(domain: api.domainA.id.uuidString, recipient: recipient.id.uuidString, ruleset: "rs",
-                             rule: rule.id.uuidString, member: api.alice.id.uuidString, delivery: delivery.uuidString)
+            let calls =
+                Self.calls(
+                    domain: "a.test", recipient: recipient.id.uuidString, ruleset: ruleset.id.uuidString,
+                    rule: rule.id.uuidString, member: api.alice.id.uuidString, delivery: delivery.uuidString)
+                + Self.calls(
+                    domain: api.domainA.id.uuidString, recipient: recipient.id.uuidString, ruleset: "rs",
+                    rule: rule.id.uuidString, member: api.alice.id.uuidString, delivery: delivery.uuidString)
             for call in calls {
                 let reply = try await api.call(call.method, call.path, key: api.bobKey, json: call.json)
                 #expect(reply.status == 404, "\(call) by a non-member answered \(reply.status)")
@@ -77,17 +92,26 @@ struct TenantIsolationTests {
             }
             #expect(try await snapshot(api) == before, "a non-member's calls changed the domain")
             // The same calls by the owner do work (the matrix is not vacuous): reading succeeds.
-            #expect(try await api.call(.GET, "/api/v1/domains/a.test/recipients/\(recipient.id.uuidString)", key: api.aliceKey).status == 200)
-            #expect(try await api.call(.GET, "/api/v1/delivery-log/\(delivery.uuidString)", key: api.aliceKey).status == 200)
+            #expect(
+                try await api.call(
+                    .GET, "/api/v1/domains/a.test/recipients/\(recipient.id.uuidString)", key: api.aliceKey
+                ).status == 200)
+            #expect(
+                try await api.call(.GET, "/api/v1/delivery-log/\(delivery.uuidString)", key: api.aliceKey).status == 200
+            )
         }
     }
 
     @Test("delivery log: list with filters and pages, get, retry a failed delivery", arguments: TestDatabase.available)
     func deliveryLog(database: TestDatabase) async throws {
         try await APIFixture.run(database: database) { api in
-            let recipient = try await api.store.createRecipient(domain: api.domainA, localPart: "alice", webhookURL: "https://a.test/hook")
+            let recipient = try await api.store.createRecipient(
+                domain: api.domainA, localPart: "alice", webhookURL: "https://a.test/hook")
             var ids: [UUID] = []
-            for _ in 0..<3 { ids.append(try await DeliveryFixture.failedDelivery(api.store, domain: api.domainA, recipient: recipient)) }
+            for _ in 0..<3 {
+                ids.append(
+                    try await DeliveryFixture.failedDelivery(api.store, domain: api.domainA, recipient: recipient))
+            }
             let base = "/api/v1/domains/a.test/delivery-log"
             let all = try await api.call(.GET, base, key: api.aliceKey)
             #expect(all.items.count == 3)
@@ -102,14 +126,19 @@ struct TenantIsolationTests {
             #expect(Set(seen) == Set(ids.map { $0.uuidString.lowercased() }))
             #expect(seen.count == 3)
 
-            let retried = try await api.call(.POST, "/api/v1/delivery-log/\(ids[0].uuidString)/retry", key: api.aliceKey)
+            let retried = try await api.call(
+                .POST, "/api/v1/delivery-log/\(ids[0].uuidString)/retry", key: api.aliceKey)
             #expect(retried.status == 200)
             #expect(retried.json["status"] as? String == "pending")
             #expect(try await api.store.delivery(id: ids[0])?.status == .pending)
-            #expect(try await api.call(.POST, "/api/v1/delivery-log/\(ids[0].uuidString)/retry", key: api.aliceKey).status == 409)
+            #expect(
+                try await api.call(.POST, "/api/v1/delivery-log/\(ids[0].uuidString)/retry", key: api.aliceKey).status
+                    == 409)
             let member = try await api.key(for: api.alice, scopes: ["logs:read"])
-            #expect(try await api.call(.POST, "/api/v1/delivery-log/\(ids[1].uuidString)/retry", key: member).status == 403)
-            #expect(try await api.call(.GET, "/api/v1/delivery-log/\(UUID().uuidString)", key: api.aliceKey).status == 404)
+            #expect(
+                try await api.call(.POST, "/api/v1/delivery-log/\(ids[1].uuidString)/retry", key: member).status == 403)
+            #expect(
+                try await api.call(.GET, "/api/v1/delivery-log/\(UUID().uuidString)", key: api.aliceKey).status == 404)
         }
     }
 }
@@ -117,11 +146,13 @@ struct TenantIsolationTests {
 /// Delivery rows as the SMTP path makes them, then failed.
 enum DeliveryFixture {
     static func failedDelivery(_ store: Store, domain: DomainRecord, recipient: RecipientRecord) async throws -> UUID {
-        let message = IncomingMessage(messageID: "<\(UUID())@x>", mailFrom: "a@b.c", recipients: ["alice@\(domain.domainName)"],
-                                      helo: "h", clientIP: "127.0.0.1", raw: Data("Subject: x\r\n\r\nx\r\n".utf8),
-                                      receivedAt: Date(), instanceID: "test")
-        let delivery = NewDelivery(domainID: domain.id, recipientID: recipient.id, webhookURL: recipient.webhookURL,
-                                   payload: ["k": "v"], payloadHash: "00")
+        let message = IncomingMessage(
+            messageID: "<\(UUID())@x>", mailFrom: "a@b.c", recipients: ["alice@\(domain.domainName)"],
+            helo: "h", clientIP: "127.0.0.1", raw: Data("Subject: x\r\n\r\nx\r\n".utf8),
+            receivedAt: Date(), instanceID: "test")
+        let delivery = NewDelivery(
+            domainID: domain.id, recipientID: recipient.id, webhookURL: recipient.webhookURL,
+            payload: ["k": "v"], payloadHash: "00")
         try await store.accept(message, deliveries: [delivery])
         _ = try await store.claimDueDeliveries(limit: 100, instanceID: "test", lease: 60)
         try await store.record(.failed(statusCode: 400, error: "HTTP 400"), deliveryID: delivery.id, instanceID: "test")

@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import SMTPCore
 import Testing
+
 @testable import SMTPServer
 
 /// The pure parts of the listener's hardening (deadlines, connection accounting) and the timeout handler on an
@@ -11,8 +12,9 @@ struct TimeoutHandlerTests {
     static let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
 
     static func deadline(minDataRate: Int = 1000) -> SMTPReadDeadline {
-        SMTPReadDeadline(idleTimeout: .seconds(300), commandTimeout: .seconds(300), dataTimeout: .seconds(600),
-                         minDataRate: minDataRate, now: start)
+        SMTPReadDeadline(
+            idleTimeout: .seconds(300), commandTimeout: .seconds(300), dataTimeout: .seconds(600),
+            minDataRate: minDataRate, now: start)
     }
 
     @Test("the command clock runs from the phase start however busily the client sends")
@@ -30,8 +32,9 @@ struct TimeoutHandlerTests {
 
     @Test("idle wins when it comes first")
     func idleDeadline() {
-        let clock = SMTPReadDeadline(idleTimeout: .seconds(30), commandTimeout: .seconds(300), dataTimeout: .seconds(600),
-                                     minDataRate: 0, now: Self.start)
+        let clock = SMTPReadDeadline(
+            idleTimeout: .seconds(30), commandTimeout: .seconds(300), dataTimeout: .seconds(600),
+            minDataRate: 0, now: Self.start)
         #expect(clock.deadline == Self.start + .seconds(30))
     }
 

@@ -7,14 +7,17 @@ import Testing
 /// The state machine's rules, seen from a socket against the real listener.
 @Suite("SMTP on the wire")
 struct WireProtocolTests {
-    func withServer(_ customize: @escaping @Sendable (inout Settings) -> Void = { _ in },
-                    _ body: @Sendable (TestServer) async throws -> Void) async throws {
+    func withServer(
+        _ customize: @escaping @Sendable (inout Settings) -> Void = { _ in },
+        _ body: @Sendable (TestServer) async throws -> Void
+    ) async throws {
         let url = try await TestDatabase.sqlite.makeMigratedURL()
         var settings = TestServer.settings(databaseURL: url)
         customize(&settings)
         try await TestServer.run(settings: settings, roles: Roles(smtp: true, api: false, worker: false)) { server in
             try await server.store.createDomain("example.com")
-            _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
+            _ = try await server.store.createRecipient(
+                domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
             try await body(server)
         }
     }
@@ -28,7 +31,8 @@ struct WireProtocolTests {
             for keyword in ["SIZE", "8BITMIME", "SMTPUTF8", "PIPELINING", "ENHANCEDSTATUSCODES"] {
                 #expect(ehlo.contains(keyword), "EHLO lacks \(keyword): \(ehlo)")
             }
-            try await client.send("MAIL FROM:<b@example.org>\r\nRCPT TO:<nobody@example.com>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\n")
+            try await client.send(
+                "MAIL FROM:<b@example.org>\r\nRCPT TO:<nobody@example.com>\r\nRCPT TO:<alice@example.com>\r\nDATA\r\n")
             var replies: [String] = []
             for _ in 0..<4 { replies.append(try await client.readReply() ?? "") }
             #expect(replies.map { String($0.prefix(3)) } == ["250", "550", "250", "354"])
@@ -49,7 +53,9 @@ struct WireProtocolTests {
             #expect(try await client.command("MAIL FROM:<b@example.org>")?.hasPrefix("250") == true)
             #expect(try await client.command("RCPT TO:<alice@example.com>")?.hasPrefix("250") == true)
             #expect(try await client.command("DATA")?.hasPrefix("354") == true)
-            try await client.send("Subject: big\r\n\r\n" + String(repeating: "0123456789abcdef0123456789abcdef\r\n", count: 200) + ".\r\n")
+            try await client.send(
+                "Subject: big\r\n\r\n" + String(repeating: "0123456789abcdef0123456789abcdef\r\n", count: 200) + ".\r\n"
+            )
             #expect(try await client.readReply()?.hasPrefix("552 5.3.4") == true)
             // The session is usable afterwards.
             #expect(try await client.command("NOOP")?.hasPrefix("250") == true)
@@ -61,7 +67,8 @@ struct WireProtocolTests {
     func recipientLimit() async throws {
         try await withServer({ $0.smtpMaxRecipients = 2 }) { server in
             try await server.store.createDomain("many.test")
-            _ = try await server.store.createRecipient(domain: "many.test", localPart: "*", webhookURL: "http://127.0.0.1:9/x")
+            _ = try await server.store.createRecipient(
+                domain: "many.test", localPart: "*", webhookURL: "http://127.0.0.1:9/x")
             let client = try await RawSMTPClient.connect(port: server.smtpPort)
             _ = try await client.readReply()
             _ = try await client.command("EHLO client.test")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MIME
+import Testing
 
 /// One message per charset: the sample texts in `Fixtures/charsets.json` were encoded by Python's codecs
 /// (`Fixtures/make_charsets.py`), an encoder independent of ours.
@@ -21,8 +21,11 @@ struct CharsetTests {
     @Test("the fixture covers every charset of the issue")
     func coverage() {
         let labels = Set(Self.samples.map { $0.label.lowercased() })
-        let required = ["utf-8", "us-ascii", "koi8-r", "koi8-u", "gb2312", "gbk", "gb18030", "big5", "shift_jis", "euc-jp",
-                        "iso-2022-jp", "euc-kr", "utf-16"]
+        let required =
+            [
+                "utf-8", "us-ascii", "koi8-r", "koi8-u", "gb2312", "gbk", "gb18030", "big5", "shift_jis", "euc-jp",
+                "iso-2022-jp", "euc-kr", "utf-16",
+            ]
             + [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16].map { "iso-8859-\($0)" }
             + (1250...1258).map { "windows-\($0)" }
         #expect(Set(required).isSubset(of: labels), "missing: \(Set(required).subtracting(labels))")
@@ -30,14 +33,15 @@ struct CharsetTests {
 
     @Test("a base64 text/plain body and an RFC 2047 Subject in the charset", arguments: samples)
     func decodes(sample: Sample) {
-        let parsed = MIMEParser.parse(message(
-            "Subject: =?\(sample.label)?B?\(sample.base64)?=",
-            "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=\"\(sample.label)\"",
-            "Content-Transfer-Encoding: base64",
-            "",
-            sample.base64,
-            ""))
+        let parsed = MIMEParser.parse(
+            message(
+                "Subject: =?\(sample.label)?B?\(sample.base64)?=",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=\"\(sample.label)\"",
+                "Content-Transfer-Encoding: base64",
+                "",
+                sample.base64,
+                ""))
         #expect(parsed.text?.trimmingCharacters(in: .newlines) == sample.text)
         #expect(parsed.subject == sample.text)
         #expect(parsed.defects.isEmpty, "\(parsed.defects)")
@@ -45,7 +49,9 @@ struct CharsetTests {
 
     @Test("raw 8-bit bodies and headers")
     func eightBit() {
-        var bytes = message("Subject: Grüße aus Köln", "Content-Type: text/plain; charset=windows-1252", "Content-Transfer-Encoding: 8bit", "", "")
+        var bytes = message(
+            "Subject: Grüße aus Köln", "Content-Type: text/plain; charset=windows-1252",
+            "Content-Transfer-Encoding: 8bit", "", "")
         // "Grüße" in UTF-8 in the header (RFC 6532), "“Zürich” – €" in Windows-1252 in the body.
         bytes += [0x93, 0x5A, 0xFC, 0x72, 0x69, 0x63, 0x68, 0x94, 0x20, 0x96, 0x20, 0x80]
         let parsed = MIMEParser.parse(bytes)
@@ -96,11 +102,15 @@ struct CharsetTests {
 }
 
 extension CharsetTests {
-    @Test("UTF-8 validation rejects overlongs, surrogates, values above U+10FFFF and truncation", arguments: [
-        ([0xC0, 0x80], false), ([0xE0, 0x80, 0x80], false), ([0xED, 0xA0, 0x80], false), ([0xF4, 0x90, 0x80, 0x80], false),
-        ([0xE2, 0x82], false), ([0x80], false), ([0xF8, 0x88, 0x80, 0x80, 0x80], false),
-        ([0xF0, 0x9F, 0x8C, 0x8D], true), ([0xE2, 0x82, 0xAC], true), ([0xC3, 0xA9], true), ([0x41], true), ([], true),
-    ] as [([UInt8], Bool)])
+    @Test(
+        "UTF-8 validation rejects overlongs, surrogates, values above U+10FFFF and truncation",
+        arguments: [
+            ([0xC0, 0x80], false), ([0xE0, 0x80, 0x80], false), ([0xED, 0xA0, 0x80], false),
+            ([0xF4, 0x90, 0x80, 0x80], false),
+            ([0xE2, 0x82], false), ([0x80], false), ([0xF8, 0x88, 0x80, 0x80, 0x80], false),
+            ([0xF0, 0x9F, 0x8C, 0x8D], true), ([0xE2, 0x82, 0xAC], true), ([0xC3, 0xA9], true), ([0x41], true),
+            ([], true),
+        ] as [([UInt8], Bool)])
     func utf8Validation(bytes: [UInt8], valid: Bool) {
         #expect(Charset.utf8.decode(bytes).isLossless == valid)
     }

@@ -14,11 +14,12 @@ struct AttachmentSummary: Equatable, CustomStringConvertible {
     }
 
     var description: String {
-        let body: String = switch content {
-        case .text(let text)?: "text(\(text.prefix(40).debugDescription))"
-        case .bytes(let bytes)?: "bytes(\(bytes.count))"
-        case nil: "-"
-        }
+        let body: String =
+            switch content {
+            case .text(let text)?: "text(\(text.prefix(40).debugDescription))"
+            case .bytes(let bytes)?: "bytes(\(bytes.count))"
+            case nil: "-"
+            }
         return "\(contentType) \(filename ?? "-") \(body)"
     }
 
@@ -88,7 +89,8 @@ struct MailParserExpectation {
 
     static func addresses(_ value: Any?) -> [String] {
         guard let address = (value as? [String: Any])?["Address"] as? [String: Any] else { return [] }
-        let list = address["List"] as? [[String: Any]]
+        let list =
+            address["List"] as? [[String: Any]]
             ?? (address["Group"] as? [[String: Any]] ?? []).flatMap { $0["addresses"] as? [[String: Any]] ?? [] }
         return list.map { $0["address"] as? String ?? "" }
     }
@@ -96,7 +98,9 @@ struct MailParserExpectation {
     static func parameters(_ header: [String: Any]?) -> [String: String] {
         var result: [String: String] = [:]
         for attribute in header?["attributes"] as? [[String: Any]] ?? [] {
-            if let name = attribute["name"] as? String, let value = attribute["value"] as? String { result[name] = value }
+            if let name = attribute["name"] as? String, let value = attribute["value"] as? String {
+                result[name] = value
+            }
         }
         return result
     }
@@ -116,7 +120,8 @@ struct MailParserExpectation {
 
         if let children = body["Multipart"] as? [Int] {
             let childType = type == "multipart/digest" ? "message/rfc822" : "text/plain"
-            return TreeNode(kind: "multipart", type: type, children: children.map { visit(parts, $0, defaultType: childType) })
+            return TreeNode(
+                kind: "multipart", type: type, children: children.map { visit(parts, $0, defaultType: childType) })
         }
         if type == "message/rfc822" || type == "message/global" {
             // Encapsulated messages are attachments whose content is not compared (mail-parser keeps no raw bytes).
@@ -129,7 +134,7 @@ struct MailParserExpectation {
             let child = MailParserExpectation(inner).map { [$0.tree] } ?? []
             return TreeNode(kind: "message", type: type, children: child)
         }
-        if type.hasPrefix("multipart/") { type = "text/plain" } // a multipart kept as text
+        if type.hasPrefix("multipart/") { type = "text/plain" }  // a multipart kept as text
         var content: AttachmentSummary.Content = .text("")
         if let string = body["Text"] as? String ?? body["Html"] as? String {
             content = .text(string.withoutCR)
@@ -138,14 +143,21 @@ struct MailParserExpectation {
         }
         let node = TreeNode(kind: "leaf", type: type, children: [])
         if type == "text/plain" || type == "text/html", dispositionType != "attachment" {
-            if type == "text/plain", text == nil, case .text(let string) = content { text = string; return node }
-            if type == "text/html", html == nil, case .text(let string) = content { html = string; return node }
+            if type == "text/plain", text == nil, case .text(let string) = content {
+                text = string
+                return node
+            }
+            if type == "text/html", html == nil, case .text(let string) = content {
+                html = string
+                return node
+            }
         }
         if type == "text/plain" || type == "text/html", dispositionType == nil, filename == nil {
-            let blank: Bool = switch content {
-            case .text(let string): string.allSatisfy(\.isWhitespace)
-            case .bytes(let bytes): bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-            }
+            let blank: Bool =
+                switch content {
+                case .text(let string): string.allSatisfy(\.isWhitespace)
+                case .bytes(let bytes): bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+                }
             if blank { return node }
         }
         if type.hasPrefix("text/"), case .bytes(let bytes) = content {
@@ -188,7 +200,8 @@ struct CPythonNode: Equatable, CustomStringConvertible {
 
     init(_ part: MIMEPart, hashes: Bool) {
         type = part.contentType.mimeType
-        parameters = Dictionary(part.contentType.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        parameters = Dictionary(
+            part.contentType.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
         filename = part.filename
         children = part.kind == .leaf ? nil : part.parts.map { CPythonNode($0, hashes: hashes) }
         hash = hashes && part.kind == .leaf ? SHA256.hex(part.decodedBody()) : nil

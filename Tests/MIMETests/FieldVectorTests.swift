@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MIME
+import Testing
 
 /// The header-field vectors of Stalwart mail-parser (`Fixtures/mail-parser/fields/*.json`).
 ///
@@ -18,7 +18,11 @@ struct FieldVectorTests {
 
     func vectors(_ name: String) throws -> [Vector] {
         let list = try #require(try Fixtures.json("mail-parser/fields/\(name)") as? [[String: Any]])
-        return list.enumerated().map { Vector(index: $0.offset, header: $0.element["header"] as? String ?? "", expected: $0.element["expected"] as Any) }
+        return list.enumerated().map {
+            Vector(
+                index: $0.offset, header: $0.element["header"] as? String ?? "", expected: $0.element["expected"] as Any
+            )
+        }
     }
 
     /// Runs `check` on every vector; a vector listed in `differences` must not match, every other one must.
@@ -31,7 +35,10 @@ struct FieldVectorTests {
             if let reason = differences[vector.index] {
                 #expect(!matches, "\(name)[\(vector.index)] is listed as a difference (\(reason)) but now matches")
             } else {
-                #expect(matches, "\(name)[\(vector.index)] \(vector.header.debugDescription): got \(got), expected \(vector.expected)")
+                #expect(
+                    matches,
+                    "\(name)[\(vector.index)] \(vector.header.debugDescription): got \(got), expected \(vector.expected)"
+                )
                 if matches { matched += 1 }
             }
         }
@@ -41,7 +48,8 @@ struct FieldVectorTests {
     @Test("unstructured.json: RFC 2047 decoding of unstructured text")
     func unstructured() throws {
         let differences = [
-            2: "unfolding removes only the line break (RFC 5322 §2.2.3, as Python does); mail-parser also collapses the whitespace",
+            2:
+                "unfolding removes only the line break (RFC 5322 §2.2.3, as Python does); mail-parser also collapses the whitespace",
             3: "same as 2",
             4: "same as 2",
             19: "same as 2",
@@ -68,7 +76,8 @@ struct FieldVectorTests {
             9: "same as 8, folded",
             10: "group and member names without their comments; the comment after the group is not an address",
             11: "a group holding only a comment has no member; mail-parser makes the comment a member name",
-            13: "the obsolete route in <@node.test:mary@example.net> is dropped (RFC 5322 §4.4) and CFWS removed from \"jdoe@test  . example\"",
+            13:
+                "the obsolete route in <@node.test:mary@example.net> is dropped (RFC 5322 §4.4) and CFWS removed from \"jdoe@test  . example\"",
             14: "CFWS removed from the address (\"jdoe@machine.example\"); the comment is not appended to the name",
             22: "a comment after a name-addr does not extend the display name",
             33: "\"  James Smythe\" is trimmed to \"James Smythe\"",
@@ -101,10 +110,13 @@ struct FieldVectorTests {
     @Test("content_type.json: types, parameters, RFC 2231 continuations and charsets")
     func contentTypes() throws {
         let differences = [
-            34: "encoded words separated by spaces are joined (RFC 2047 §6.2) inside quotes too: \"áéí.jpeg\" (mail-parser: \"á é í.jpeg\")",
-            55: "unterminated quoted value: the field value's trailing whitespace is trimmed before parsing, so it is empty",
+            34:
+                "encoded words separated by spaces are joined (RFC 2047 §6.2) inside quotes too: \"áéí.jpeg\" (mail-parser: \"á é í.jpeg\")",
+            55:
+                "unterminated quoted value: the field value's trailing whitespace is trimmed before parsing, so it is empty",
             56: "same as 55",
-            61: "hostile RFC 2231 names: only well-formed `name*N*` sections are kept (what matters is no crash or blow-up)",
+            61:
+                "hostile RFC 2231 names: only well-formed `name*N*` sections are kept (what matters is no crash or blow-up)",
         ]
         try run("content_type.json", differences: differences) { vector in
             let parsed = ContentType(parsing: headerValue(vector.header))
@@ -123,7 +135,8 @@ struct FieldVectorTests {
                 gotParameters[parameter.name] = parameter.value
                 if let language = parameter.language { gotParameters[parameter.name + "-language"] = language }
             }
-            let matches = parsed.type == expectedType.lowercased() && parsed.subtype == expectedSubtype.lowercased()
+            let matches =
+                parsed.type == expectedType.lowercased() && parsed.subtype == expectedSubtype.lowercased()
                 && gotParameters == expectedParameters
             return (matches, "\(parsed.type)/\(parsed.subtype) \(gotParameters)")
         }
@@ -150,9 +163,11 @@ struct FieldVectorTests {
             guard let got else { return (false, "nil") }
             let sign = (expected["tz_before_gmt"] as? Bool ?? false) ? -1 : 1
             let zone = sign * ((expected["tz_hour"] as? Int ?? 0) * 60 + (expected["tz_minute"] as? Int ?? 0))
-            let want = MailDate(year: expected["year"] as? Int ?? 0, month: expected["month"] as? Int ?? 0, day: expected["day"] as? Int ?? 0,
-                                hour: expected["hour"] as? Int ?? 0, minute: expected["minute"] as? Int ?? 0,
-                                second: expected["second"] as? Int ?? 0, zoneOffsetMinutes: zone)
+            let want = MailDate(
+                year: expected["year"] as? Int ?? 0, month: expected["month"] as? Int ?? 0,
+                day: expected["day"] as? Int ?? 0,
+                hour: expected["hour"] as? Int ?? 0, minute: expected["minute"] as? Int ?? 0,
+                second: expected["second"] as? Int ?? 0, zoneOffsetMinutes: zone)
             return (got == want, String(describing: got))
         }
     }

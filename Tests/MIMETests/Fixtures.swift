@@ -15,7 +15,8 @@ enum Fixtures {
     }
 
     static func json(_ path: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent(path)), options: [.fragmentsAllowed])
+        try JSONSerialization.jsonObject(
+            with: Data(contentsOf: root.appendingPathComponent(path)), options: [.fragmentsAllowed])
     }
 
     /// File names in a fixture folder with the given extension, sorted.

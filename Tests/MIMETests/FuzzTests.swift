@@ -1,7 +1,7 @@
 import FastSMTPTestSupport
 import Foundation
-import Testing
 import MIME
+import Testing
 
 /// A bounded mutation fuzzer over the corpus: fixed seed, 2,000 mutants, checks invariants on each.
 /// Runs in CI with the other tests; a failure names the mutant number and source file to reproduce it.
@@ -11,8 +11,10 @@ struct FuzzTests {
     typealias Random = SplitMix64
 
     static let tokens: [[UInt8]] = [
-        "\r\n", "\n", "\r\n\r\n", "--", "=?utf-8?b?", "?=", "=?", "=\r\n", "=ZZ", "\"", "(", ")", "<", ">", ";", ":", "*0*=",
-        "Content-Type: multipart/mixed; boundary=\"b\"\r\n", "--b\r\n", "--b--\r\n", "Content-Transfer-Encoding: base64\r\n",
+        "\r\n", "\n", "\r\n\r\n", "--", "=?utf-8?b?", "?=", "=?", "=\r\n", "=ZZ", "\"", "(", ")", "<", ">", ";", ":",
+        "*0*=",
+        "Content-Type: multipart/mixed; boundary=\"b\"\r\n", "--b\r\n", "--b--\r\n",
+        "Content-Transfer-Encoding: base64\r\n",
         "Content-Type: message/rfc822\r\n\r\n", "charset=utf-16", "charset=iso-2022-jp", "\u{1B}$B", " \t",
     ].map { Array($0.utf8) }
 
@@ -21,15 +23,22 @@ struct FuzzTests {
         for _ in 0..<(1 + random.below(4)) {
             let position = random.below(bytes.count + 1)
             switch random.below(7) {
-            case 0 where !bytes.isEmpty: bytes[min(position, bytes.count - 1)] = UInt8(truncatingIfNeeded: random.next())
+            case 0 where !bytes.isEmpty:
+                bytes[min(position, bytes.count - 1)] = UInt8(truncatingIfNeeded: random.next())
             case 1: bytes.insert(contentsOf: tokens[random.below(tokens.count)], at: position)
-            case 2 where position < bytes.count: bytes.removeSubrange(position..<min(bytes.count, position + 1 + random.below(64)))
+            case 2 where position < bytes.count:
+                bytes.removeSubrange(position..<min(bytes.count, position + 1 + random.below(64)))
             case 3 where position < bytes.count:
                 let range = position..<min(bytes.count, position + 1 + random.below(256))
                 bytes.insert(contentsOf: Array(bytes[range]), at: range.lowerBound)
             case 4: bytes = Array(bytes.prefix(position))
-            case 5: bytes.insert(contentsOf: (0..<random.below(16)).map { _ in UInt8(truncatingIfNeeded: random.next()) }, at: position)
-            default: bytes.insert(contentsOf: Array(repeating: UInt8(ascii: "-"), count: random.below(4)) + tokens[3], at: position)
+            case 5:
+                bytes.insert(
+                    contentsOf: (0..<random.below(16)).map { _ in UInt8(truncatingIfNeeded: random.next()) },
+                    at: position)
+            default:
+                bytes.insert(
+                    contentsOf: Array(repeating: UInt8(ascii: "-"), count: random.below(4)) + tokens[3], at: position)
             }
         }
         return bytes
@@ -52,7 +61,10 @@ struct FuzzTests {
 
     @Test("2,000 mutants of the corpus messages")
     func mutants() throws {
-        let paths = try ["mail-parser/rfc", "mail-parser/malformed", "mail-parser/thirdparty"].flatMap { try Fixtures.files(in: $0, ext: "eml") }
+        let paths =
+            try ["mail-parser/rfc", "mail-parser/malformed", "mail-parser/thirdparty"].flatMap {
+                try Fixtures.files(in: $0, ext: "eml")
+            }
             + (try Fixtures.files(in: "cpython", ext: "txt").filter { $0.contains("msg_") })
         let corpus = try paths.map { try Fixtures.data($0).crlfNormalised }
         #expect(corpus.count == 101)

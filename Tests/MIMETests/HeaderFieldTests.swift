@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MIME
 
 @Suite("Header section")
@@ -10,11 +11,12 @@ struct HeaderFieldTests {
     @Test("fields are split at the colon and folded lines are unfolded (RFC 5322 §2.2.3)")
     func unfolds() {
         let fields = parse("Subject: Hello\r\n  world\r\nFrom: a@b.c\r\nX-Empty:\r\n\r\nBody: not a header\r\n")
-        #expect(fields == [
-            HeaderField(name: "Subject", value: "Hello  world"),
-            HeaderField(name: "From", value: "a@b.c"),
-            HeaderField(name: "X-Empty", value: ""),
-        ])
+        #expect(
+            fields == [
+                HeaderField(name: "Subject", value: "Hello  world"),
+                HeaderField(name: "From", value: "a@b.c"),
+                HeaderField(name: "X-Empty", value: ""),
+            ])
     }
 
     @Test("bare LF line endings, repeated fields and case-insensitive lookup")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MIME
+import Testing
 
 @Suite("MIME parser: structure and body selection")
 struct MIMEParserTests {
@@ -74,7 +74,7 @@ struct MIMEParserTests {
         #expect(parsed.messageID == "<m1@example.com>")
         #expect(parsed.inReplyTo == "<m0@example.com>")
         #expect(parsed.references == ["<a@example.com>", "<m0@example.com>"])
-        #expect(parsed.headers.all(named: "received").count == 2) // repeated fields are all kept, in order
+        #expect(parsed.headers.all(named: "received").count == 2)  // repeated fields are all kept, in order
         #expect(parsed.headers.first(named: "References") == "<a@example.com> <m0@example.com>")
         #expect(parsed.defects.isEmpty, "\(parsed.defects)")
     }
@@ -92,7 +92,7 @@ struct MIMEParserTests {
         #expect(logo.content == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         #expect(logo.size == 8)
         let pdf = parsed.attachments[1]
-        #expect(pdf.filename == "Bericht €.pdf") // Content-Disposition filename wins over Content-Type name
+        #expect(pdf.filename == "Bericht €.pdf")  // Content-Disposition filename wins over Content-Type name
         #expect(pdf.disposition == "attachment")
         #expect(pdf.content == Array("%PDF-1.4\n".utf8))
         let calendar = parsed.attachments[2]
@@ -110,7 +110,7 @@ struct MIMEParserTests {
         #expect(root.parts[0].parts[0].parts.map(\.path) == [[0, 0, 0], [0, 0, 1]])
         #expect(String(decoding: root.preamble, as: UTF8.self) == "preamble text")
         #expect(String(decoding: root.epilogue, as: UTF8.self) == "epilogue\r\n")
-        #expect(String(decoding: root.parts[1].body, as: UTF8.self) == "JVBERi0xLjQK") // still encoded
+        #expect(String(decoding: root.parts[1].body, as: UTF8.self) == "JVBERi0xLjQK")  // still encoded
         #expect(root.parts[1].transferEncoding == .base64)
     }
 
@@ -134,13 +134,14 @@ struct MIMEParserTests {
 
     @Test("body selection: an attachment-disposition text part is not the body; a second text part is an attachment")
     func selection() {
-        let parsed = MIMEParser.parse(message(
-            "Content-Type: multipart/mixed; boundary=b", "",
-            "--b", "Content-Type: text/plain", "Content-Disposition: attachment; filename=notes.txt", "", "notes",
-            "--b", "Content-Type: text/plain", "", "body",
-            "--b", "Content-Type: text/plain", "", "more text",
-            "--b", "Content-Type: text/plain", "", "  ",
-            "--b--", ""))
+        let parsed = MIMEParser.parse(
+            message(
+                "Content-Type: multipart/mixed; boundary=b", "",
+                "--b", "Content-Type: text/plain", "Content-Disposition: attachment; filename=notes.txt", "", "notes",
+                "--b", "Content-Type: text/plain", "", "body",
+                "--b", "Content-Type: text/plain", "", "more text",
+                "--b", "Content-Type: text/plain", "", "  ",
+                "--b--", ""))
         #expect(parsed.text == "body")
         #expect(parsed.attachments.map(\.filename) == ["notes.txt", nil])
         #expect(parsed.attachments.map { String(decoding: $0.content, as: UTF8.self) } == ["notes", "more text"])
@@ -149,17 +150,22 @@ struct MIMEParserTests {
     @Test("message/rfc822 is an attachment and its tree is parsed, also when it is base64-encoded")
     func encapsulated() throws {
         let inner = "From: x@example.com\r\nSubject: inner\r\nContent-Type: text/plain\r\n\r\ninner body\r\n"
-        for (encoding, body) in [("7bit", inner), ("base64", Data(inner.utf8).base64EncodedString(options: .lineLength76Characters))] {
-            let parsed = MIMEParser.parse(message(
-                "Content-Type: multipart/mixed; boundary=b", "",
-                "--b", "Content-Type: text/plain", "", "outer body",
-                "--b", "Content-Type: message/rfc822; name=fwd.eml", "Content-Transfer-Encoding: \(encoding)", "", body,
-                "--b--", ""))
+        for (encoding, body) in [
+            ("7bit", inner), ("base64", Data(inner.utf8).base64EncodedString(options: .lineLength76Characters)),
+        ] {
+            let parsed = MIMEParser.parse(
+                message(
+                    "Content-Type: multipart/mixed; boundary=b", "",
+                    "--b", "Content-Type: text/plain", "", "outer body",
+                    "--b", "Content-Type: message/rfc822; name=fwd.eml", "Content-Transfer-Encoding: \(encoding)", "",
+                    body,
+                    "--b--", ""))
             #expect(parsed.text == "outer body")
             let attachment = try #require(parsed.attachments.first)
             #expect(attachment.contentType == "message/rfc822")
             #expect(attachment.filename == "fwd.eml")
-            #expect(String(decoding: attachment.content, as: UTF8.self).hasPrefix("From: x@example.com\r\nSubject: inner"))
+            #expect(
+                String(decoding: attachment.content, as: UTF8.self).hasPrefix("From: x@example.com\r\nSubject: inner"))
             let encapsulated = parsed.root.parts[1]
             #expect(encapsulated.kind == .message)
             #expect(encapsulated.parts.first?.headers.first(named: "Subject") == "inner")
@@ -169,11 +175,12 @@ struct MIMEParserTests {
 
     @Test("multipart/digest parts default to message/rfc822")
     func digest() {
-        let parsed = MIMEParser.parse(message(
-            "Content-Type: multipart/digest; boundary=d", "",
-            "--d", "", "Subject: one", "", "first",
-            "--d", "", "Subject: two", "", "second",
-            "--d--", ""))
+        let parsed = MIMEParser.parse(
+            message(
+                "Content-Type: multipart/digest; boundary=d", "",
+                "--d", "", "Subject: one", "", "first",
+                "--d", "", "Subject: two", "", "second",
+                "--d--", ""))
         #expect(parsed.root.parts.map(\.contentType.mimeType) == ["message/rfc822", "message/rfc822"])
         #expect(parsed.attachments.count == 2)
         #expect(parsed.root.parts[1].parts.first?.headers.first(named: "subject") == "two")
@@ -181,13 +188,14 @@ struct MIMEParserTests {
 
     @Test("obsolete syntax: whitespace before the colon, folded values, a leading mbox From_ line")
     func obsoleteHeaders() {
-        let parsed = MIMEParser.parse(message(
-            "From sender@example.com Tue Jul  1 10:52:37 2025",
-            "Subject : folded",
-            "\tsubject",
-            "To: a@example.com,",
-            " b@example.com",
-            "", "body"))
+        let parsed = MIMEParser.parse(
+            message(
+                "From sender@example.com Tue Jul  1 10:52:37 2025",
+                "Subject : folded",
+                "\tsubject",
+                "To: a@example.com,",
+                " b@example.com",
+                "", "body"))
         #expect(parsed.subject == "folded\tsubject")
         #expect(parsed.to.map(\.address) == ["a@example.com", "b@example.com"])
         #expect(parsed.defects.isEmpty)
@@ -196,11 +204,12 @@ struct MIMEParserTests {
     @Test("malformed structures are repaired and reported with their location")
     func defects() {
         // Missing close delimiter, bad base64, missing blank line, unknown transfer encoding.
-        let parsed = MIMEParser.parse(message(
-            "Content-Type: multipart/mixed; boundary=b", "",
-            "--b", "Content-Type: text/plain", "no blank line before this body",
-            "--b", "Content-Type: application/octet-stream", "Content-Transfer-Encoding: base64", "", "AAA*AAA",
-            "--b", "Content-Type: application/x-thing", "Content-Transfer-Encoding: x-gzip64", "", "data", ""))
+        let parsed = MIMEParser.parse(
+            message(
+                "Content-Type: multipart/mixed; boundary=b", "",
+                "--b", "Content-Type: text/plain", "no blank line before this body",
+                "--b", "Content-Type: application/octet-stream", "Content-Transfer-Encoding: base64", "", "AAA*AAA",
+                "--b", "Content-Type: application/x-thing", "Content-Transfer-Encoding: x-gzip64", "", "data", ""))
         #expect(parsed.text == "no blank line before this body")
         #expect(parsed.attachments.map(\.size) == [4, 6])
         let found = parsed.defects.map { "\($0.kind)@\($0.part)" }
@@ -215,7 +224,8 @@ struct MIMEParserTests {
         let noParameter = MIMEParser.parse(message("Content-Type: multipart/mixed", "", "just text"))
         #expect(noParameter.text == "just text")
         #expect(noParameter.defects.map(\.kind) == [.noBoundary])
-        let noDelimiter = MIMEParser.parse(message("Content-Type: multipart/mixed; boundary=zz", "", "just text", "--other--"))
+        let noDelimiter = MIMEParser.parse(
+            message("Content-Type: multipart/mixed; boundary=zz", "", "just text", "--other--"))
         #expect(noDelimiter.text == "just text\r\n--other--")
         #expect(noDelimiter.defects.map(\.kind) == [.startBoundaryNotFound])
         #expect(noDelimiter.root.kind == .leaf)
@@ -223,13 +233,14 @@ struct MIMEParserTests {
 
     @Test("boundaries: prefix match, transport padding, innermost first, enclosing boundary ends an open multipart")
     func boundaries() {
-        let parsed = MIMEParser.parse(message(
-            "Content-Type: multipart/mixed; boundary=out", "",
-            "--out  ", "Content-Type: multipart/alternative; boundary=in", "",
-            "--in", "", "one",
-            "--in trailing text is ignored", "", "two",
-            "--out", "", "three",
-            "--out--", ""))
+        let parsed = MIMEParser.parse(
+            message(
+                "Content-Type: multipart/mixed; boundary=out", "",
+                "--out  ", "Content-Type: multipart/alternative; boundary=in", "",
+                "--in", "", "one",
+                "--in trailing text is ignored", "", "two",
+                "--out", "", "three",
+                "--out--", ""))
         #expect(parsed.root.parts.count == 2)
         #expect(parsed.root.parts[0].parts.map { String(decoding: $0.body, as: UTF8.self) } == ["one", "two"])
         #expect(String(decoding: parsed.root.parts[1].body, as: UTF8.self) == "three")
@@ -239,7 +250,8 @@ struct MIMEParserTests {
 
     @Test("HeaderField.parseSection still skips lines that are not fields (the server's quick read)")
     func quickHeaderRead() {
-        #expect(HeaderField.parseSection(Array("A: 1\r\nnot a field\r\nB: 2\r\n\r\n".utf8)[...]).map(\.name) == ["A", "B"])
+        #expect(
+            HeaderField.parseSection(Array("A: 1\r\nnot a field\r\nB: 2\r\n\r\n".utf8)[...]).map(\.name) == ["A", "B"])
         #expect(MIMEParser.parse(Array("A: 1\r\nnot a field\r\nB: 2\r\n\r\n".utf8)).headers.map(\.name) == ["A"])
     }
 }

@@ -66,7 +66,9 @@ func frame(_ chunks: [[UInt8]], _ framer: SMTPInputFramer = SMTPInputFramer()) -
 
 /// All at once, one byte at a time, and in chunks of every size from 2 to 7; asserts they
 /// agree and returns the all-at-once events.
-func frameEveryWay(_ input: [UInt8], _ framer: SMTPInputFramer = SMTPInputFramer()) -> (whole: [FramerEvent], agree: Bool) {
+func frameEveryWay(
+    _ input: [UInt8], _ framer: SMTPInputFramer = SMTPInputFramer()
+) -> (whole: [FramerEvent], agree: Bool) {
     let whole = frame([input], framer)
     var agree = frame(input.map { [$0] }, framer) == whole
     for size in 2...7 {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SMTPCore
 
 /// Path and Mailbox syntax (RFC 5321 section 4.1.2) through MAIL and RCPT.
@@ -10,7 +11,9 @@ struct SMTPAddressParsingTests {
     }
 
     func sender(_ path: String) throws -> String? {
-        guard case .mailFrom(let address, _) = try SMTPCommandParser.parse(bytes("MAIL FROM:\(path)")) else { return nil }
+        guard case .mailFrom(let address, _) = try SMTPCommandParser.parse(bytes("MAIL FROM:\(path)")) else {
+            return nil
+        }
         return address
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SMTPCore
 
 @Suite("SMTPCommandParser: commands")
@@ -49,33 +50,48 @@ struct SMTPCommandParserTests {
 
     @Test func mailParameters() throws {
         let command = try SMTPCommandParser.parse(bytes("MAIL FROM:<a@b.example> SIZE=123 BODY=8BITMIME SMTPUTF8"))
-        #expect(command == .mailFrom(reversePath: "a@b.example", parameters: [
-            SMTPParameter(keyword: "SIZE", value: "123"),
-            SMTPParameter(keyword: "BODY", value: "8BITMIME"),
-            SMTPParameter(keyword: "SMTPUTF8", value: nil),
-        ]))
+        #expect(
+            command
+                == .mailFrom(
+                    reversePath: "a@b.example",
+                    parameters: [
+                        SMTPParameter(keyword: "SIZE", value: "123"),
+                        SMTPParameter(keyword: "BODY", value: "8BITMIME"),
+                        SMTPParameter(keyword: "SMTPUTF8", value: nil),
+                    ]))
     }
 
     @Test func parameterKeywordsAreUppercasedValuesKeptAsSent() throws {
         let command = try SMTPCommandParser.parse(bytes("MAIL FROM:<> size=7   body=8bitMime  smtputf8"))
-        #expect(command == .mailFrom(reversePath: "", parameters: [
-            SMTPParameter(keyword: "SIZE", value: "7"),
-            SMTPParameter(keyword: "BODY", value: "8bitMime"),
-            SMTPParameter(keyword: "SMTPUTF8"),
-        ]))
+        #expect(
+            command
+                == .mailFrom(
+                    reversePath: "",
+                    parameters: [
+                        SMTPParameter(keyword: "SIZE", value: "7"),
+                        SMTPParameter(keyword: "BODY", value: "8bitMime"),
+                        SMTPParameter(keyword: "SMTPUTF8"),
+                    ]))
     }
 
     @Test func rcptParametersAreParsedGenerically() throws {
-        let command = try SMTPCommandParser.parse(bytes("RCPT TO:<r@x.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;r@x.example"))
-        #expect(command == .rcptTo(forwardPath: "r@x.example", parameters: [
-            SMTPParameter(keyword: "NOTIFY", value: "SUCCESS,FAILURE"),
-            SMTPParameter(keyword: "ORCPT", value: "rfc822;r@x.example"),
-        ]))
+        let command = try SMTPCommandParser.parse(
+            bytes("RCPT TO:<r@x.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;r@x.example"))
+        #expect(
+            command
+                == .rcptTo(
+                    forwardPath: "r@x.example",
+                    parameters: [
+                        SMTPParameter(keyword: "NOTIFY", value: "SUCCESS,FAILURE"),
+                        SMTPParameter(keyword: "ORCPT", value: "rfc822;r@x.example"),
+                    ]))
     }
 
     @Test func parameterValuesMayBeUTF8() throws {
         let command = try SMTPCommandParser.parse(bytes("MAIL FROM:<a@b.example> X-TAG=bär"))
-        #expect(command == .mailFrom(reversePath: "a@b.example", parameters: [SMTPParameter(keyword: "X-TAG", value: "bär")]))
+        #expect(
+            command
+                == .mailFrom(reversePath: "a@b.example", parameters: [SMTPParameter(keyword: "X-TAG", value: "bär")]))
     }
 
     static let failures: [(String, Int, String)] = [

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SMTPCore
 
 @Suite("SMTPInputFramer: command lines")
@@ -32,12 +33,16 @@ struct SMTPInputFramerCommandTests {
         let input = bytes("EHLO a\r\nMAIL FROM:<x@y>\nRCPT TO:<z@w>\r\n\r\nQUIT\r\n")
         let result = frameEveryWay(input)
         #expect(result.agree)
-        #expect(result.whole == [.line("EHLO a"), .line("MAIL FROM:<x@y>"), .line("RCPT TO:<z@w>"), .line(""), .line("QUIT")])
+        #expect(
+            result.whole == [
+                .line("EHLO a"), .line("MAIL FROM:<x@y>"), .line("RCPT TO:<z@w>"), .line(""), .line("QUIT"),
+            ])
     }
 
     @Test func bareLFEndsACommandLineAndOnlyTheLastCRIsStripped() {
-        #expect(frame([bytes("NOOP\nQUIT\r\nA\r\r\nB\rC\n")])
-            == [.line("NOOP"), .line("QUIT"), .line("A\r"), .line("B\rC")])
+        #expect(
+            frame([bytes("NOOP\nQUIT\r\nA\r\r\nB\rC\n")])
+                == [.line("NOOP"), .line("QUIT"), .line("A\r"), .line("B\rC")])
     }
 
     @Test func lineOf512OctetsIncludingCRLFIsAccepted() {

@@ -1,5 +1,6 @@
 import FastSMTPTestSupport
 import Testing
+
 @testable import SMTPCore
 
 @Suite("SMTPInputFramer: DATA content")
@@ -36,7 +37,9 @@ struct SMTPInputFramerDataTests {
 
     @Test func terminatorSplitAtEveryPosition() {
         let input = bytes("DATA\r\nSubject: t\r\n\r\nhello\r\n..dot\r\n.\r\nQUIT\r\n")
-        let expected: [FramerEvent] = [.line("DATA"), .message(bytes("Subject: t\r\n\r\nhello\r\n.dot\r\n")), .line("QUIT")]
+        let expected: [FramerEvent] = [
+            .line("DATA"), .message(bytes("Subject: t\r\n\r\nhello\r\n.dot\r\n")), .line("QUIT"),
+        ]
         for split in 0...input.count {
             #expect(frame([Array(input[..<split]), Array(input[split...])]) == expected, "split at \(split)")
         }
@@ -136,7 +139,8 @@ struct SMTPInputFramerDataTests {
         #expect(frame([bytes("DATA\r\na\rb\n\r\n.\r\n")], framer) == [.line("DATA"), .rejected(.bareLineEnding)])
         #expect(frame([bytes("DATA\r\nabcde\rb\r\n.\r\n")], framer) == [.line("DATA"), .rejected(.lineTooLong)])
         // The first message's refusal does not leak into the next one.
-        #expect(frame([bytes("DATA\r\nx\ny\r\n.\r\nDATA\r\nok\r\n.\r\n")], framer)
+        #expect(
+            frame([bytes("DATA\r\nx\ny\r\n.\r\nDATA\r\nok\r\n.\r\n")], framer)
                 == [.line("DATA"), .rejected(.bareLineEnding), .line("DATA"), .message(bytes("ok\r\n"))])
     }
 
@@ -155,7 +159,10 @@ struct SMTPInputFramerDataTests {
     static func reference(_ content: [UInt8], maxLine: Int, maxSize: Int) -> FramerEvent? {
         let stream: [UInt8] = [0x0D, 0x0A] + content
         let terminator: [UInt8] = [0x0D, 0x0A, 0x2E, 0x0D, 0x0A]
-        guard let end = (0...max(0, stream.count - 5)).first(where: { stream[$0..<min($0 + 5, stream.count)].elementsEqual(terminator) })
+        guard
+            let end = (0...max(0, stream.count - 5)).first(where: {
+                stream[$0..<min($0 + 5, stream.count)].elementsEqual(terminator)
+            })
         else { return nil }
         let body = Array(stream[2..<(end + 2)])
         var lines: [[UInt8]] = []
@@ -201,8 +208,9 @@ struct SMTPInputFramerDataTests {
             }
             let result = frameEveryWay(bytes("DATA\r\n") + content, framer)
             #expect(result.agree, "content \(String(decoding: content, as: UTF8.self).debugDescription)")
-            #expect(Array(result.whole.prefix(2)) == [.line("DATA"), expected],
-                    "content \(String(decoding: content, as: UTF8.self).debugDescription)")
+            #expect(
+                Array(result.whole.prefix(2)) == [.line("DATA"), expected],
+                "content \(String(decoding: content, as: UTF8.self).debugDescription)")
         }
     }
 
@@ -224,12 +232,11 @@ struct SMTPInputFramerDataTests {
     }
 }
 
-private extension String {
+extension String {
     /// Removes the leading dot of every line (the test body stuffs only lines it starts with ".stuffed").
-    func replacingDotStuffing() -> String {
+    fileprivate func replacingDotStuffing() -> String {
         split(separator: "\r\n", omittingEmptySubsequences: false)
             .map { $0.hasPrefix(".") ? String($0.dropFirst()) : String($0) }
             .joined(separator: "\r\n")
     }
 }
-

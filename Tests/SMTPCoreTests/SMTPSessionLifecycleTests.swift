@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SMTPCore
 
 @Suite("SMTPSessionStateMachine: timeouts, shutdown, STARTTLS")
@@ -9,11 +10,17 @@ struct SMTPSessionLifecycleTests {
         ("ready", [.line("EHLO c")]),
         ("inMail", [.line("EHLO c"), .line("MAIL FROM:<s@x>")]),
         ("checkingRecipient", [.line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>")]),
-        ("receivingData", [.line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA")]),
-        ("delivering", [
-            .line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted),
-            .line("DATA"), .data("m\r\n"),
-        ]),
+        (
+            "receivingData",
+            [.line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA")]
+        ),
+        (
+            "delivering",
+            [
+                .line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted),
+                .line("DATA"), .data("m\r\n"),
+            ]
+        ),
     ]
 
     // MARK: Idle timeout
@@ -79,16 +86,19 @@ struct SMTPSessionLifecycleTests {
             .delivered(.success("Q9")),
             .line("MAIL FROM:<s@x>"),
         ])
-        #expect(outcomes == [
-            .check("r@y"), .reply(250, "2.1.5"), .reply(250, "2.0.0"), .startData, .deliver("m\r\n"),
-            .reply(250, "2.0.0"),  // the client must still learn its message was queued
-            .close(421, "4.3.2"),
-        ])
+        #expect(
+            outcomes == [
+                .check("r@y"), .reply(250, "2.1.5"), .reply(250, "2.0.0"), .startData, .deliver("m\r\n"),
+                .reply(250, "2.0.0"),  // the client must still learn its message was queued
+                .close(421, "4.3.2"),
+            ])
     }
 
     @Test func askingAgainAfterTheTransactionClosesAtOnce() {
         var machine = SMTPSessionStateMachine.connected()
-        _ = machine.run([.line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA")])
+        _ = machine.run([
+            .line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA"),
+        ])
         #expect(machine.shutdownRequested() == nil)
         #expect(machine.run([.data("m\r\n")]) == [.deliver("m\r\n")])
         #expect(machine.shutdownRequested() == nil)
@@ -99,10 +109,13 @@ struct SMTPSessionLifecycleTests {
 
     @Test func pendingShutdownAnswersQuitWith221() {
         var machine = SMTPSessionStateMachine.connected()
-        _ = machine.run([.line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA")])
+        _ = machine.run([
+            .line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA"),
+        ])
         #expect(machine.shutdownRequested() == nil)
-        #expect(machine.run([.data("m\r\n"), .delivered(.success("Q")), .line("QUIT")])
-            == [.deliver("m\r\n"), .reply(250, "2.0.0"), .close(221, "2.0.0")])
+        #expect(
+            machine.run([.data("m\r\n"), .delivered(.success("Q")), .line("QUIT")])
+                == [.deliver("m\r\n"), .reply(250, "2.0.0"), .close(221, "2.0.0")])
     }
 
     @Test(arguments: ["RSET", "EHLO c", "HELO c"])
@@ -115,7 +128,9 @@ struct SMTPSessionLifecycleTests {
 
     @Test func pendingShutdownAfterRejectedData() {
         var machine = SMTPSessionStateMachine.connected()
-        _ = machine.run([.line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA")])
+        _ = machine.run([
+            .line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA"),
+        ])
         #expect(machine.shutdownRequested() == nil)
         #expect(machine.run([.dataRejected(.tooLarge), .tooLong]) == [.reply(552, "5.3.4"), .close(421, "4.3.2")])
     }
@@ -127,8 +142,9 @@ struct SMTPSessionLifecycleTests {
             .line("DATA"), .data("m\r\n"),
         ])
         #expect(machine.shutdownRequested() == nil)
-        #expect(machine.run([.delivered(.failure(SMTPReply(451, "4.3.0", "x"))), .line("BOGUS")])
-            == [.reply(451, "4.3.0"), .close(421, "4.3.2")])
+        #expect(
+            machine.run([.delivered(.failure(SMTPReply(451, "4.3.0", "x"))), .line("BOGUS")])
+                == [.reply(451, "4.3.0"), .close(421, "4.3.2")])
     }
 
     // MARK: STARTTLS
@@ -154,8 +170,9 @@ struct SMTPSessionLifecycleTests {
 
     @Test func startTLSOutOfSequence() {
         var machine = SMTPSessionStateMachine.connected(startTLSAvailable: true)
-        #expect(machine.run([.line("STARTTLS"), .line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("STARTTLS")])
-            == [.reply(503, "5.5.1"), .reply(250, nil), .reply(250, "2.1.0"), .reply(503, "5.5.1")])
+        #expect(
+            machine.run([.line("STARTTLS"), .line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("STARTTLS")])
+                == [.reply(503, "5.5.1"), .reply(250, nil), .reply(250, "2.1.0"), .reply(503, "5.5.1")])
         #expect(machine.isInTransaction)
         #expect(!machine.isTLSActive)
     }

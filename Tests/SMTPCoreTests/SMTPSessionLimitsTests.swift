@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SMTPCore
 
 @Suite("SMTPSessionStateMachine: parameters, limits and error accounting")
@@ -48,8 +49,11 @@ struct SMTPSessionLimitsTests {
 
     @Test func mailParametersAreRecordedInTheEnvelope() {
         let (_, machine) = mail("SIZE=10 BODY=8BITMIME SMTPUTF8")
-        #expect(envelope(of: machine) == SMTPEnvelope(
-            helo: "c", usedEHLO: true, mailFrom: "s@x.example", declaredSize: 10, body8BitMIME: true, smtpUTF8: true))
+        #expect(
+            envelope(of: machine)
+                == SMTPEnvelope(
+                    helo: "c", usedEHLO: true, mailFrom: "s@x.example", declaredSize: 10, body8BitMIME: true,
+                    smtpUTF8: true))
         let (_, plain) = mail("BODY=7bit")
         #expect(envelope(of: plain) == SMTPEnvelope(helo: "c", usedEHLO: true, mailFrom: "s@x.example"))
     }
@@ -121,7 +125,9 @@ struct SMTPSessionLimitsTests {
 
     @Test func dataLargerThanTheLimitIs552() {
         var machine = SMTPSessionStateMachine.connected(maxMessageSize: 10)
-        _ = machine.run([.line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA")])
+        _ = machine.run([
+            .line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y>"), .checked(.accepted), .line("DATA"),
+        ])
         #expect(Outcome(machine.feed(.data("0123456789\r\n"))) == .reply(552, "5.3.4"))
         #expect(!machine.isInTransaction)
     }
@@ -153,7 +159,9 @@ struct SMTPSessionLimitsTests {
         #expect(outcomes.prefix(9).allSatisfy { $0 == .reply(500, "5.5.1") })
         #expect(outcomes[9] == .close(421, "4.7.0"))
         #expect(machine.isClosed)
-        #expect(machine.feed(.line("NOOP")) == .replyAndClose(SMTPReply(421, "4.7.0", "mx.test Too many errors, closing connection")))
+        #expect(
+            machine.feed(.line("NOOP"))
+                == .replyAndClose(SMTPReply(421, "4.7.0", "mx.test Too many errors, closing connection")))
     }
 
     @Test func everyKindOfClientErrorCounts() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SMTPCore
 
 @Suite("SMTPSessionStateMachine: commands and sequences")
@@ -11,10 +12,13 @@ struct SMTPSessionStateMachineTests {
         ("afterHELO", [.line("HELO c.example")]),
         ("afterEHLO", [.line("EHLO c.example")]),
         ("inMail", [.line("EHLO c.example"), .line("MAIL FROM:<s@x.example>")]),
-        ("withRecipient", [
-            .line("EHLO c.example"), .line("MAIL FROM:<s@x.example>"),
-            .line("RCPT TO:<r@y.example>"), .checked(.accepted),
-        ]),
+        (
+            "withRecipient",
+            [
+                .line("EHLO c.example"), .line("MAIL FROM:<s@x.example>"),
+                .line("RCPT TO:<r@y.example>"), .checked(.accepted),
+            ]
+        ),
     ]
 
     struct Row: Sendable, CustomTestStringConvertible {
@@ -35,44 +39,66 @@ struct SMTPSessionStateMachineTests {
         return [
             ("EHLO c2.example", [(hello, false), (hello, false), (hello, false), (hello, false), (hello, false)]),
             ("HELO c2.example", [(hello, false), (hello, false), (hello, false), (hello, false), (hello, false)]),
-            ("MAIL FROM:<t@x.example>", [
-                (sequence, false), (.reply(250, "2.1.0"), true), (.reply(250, "2.1.0"), true),
-                (sequence, true), (sequence, true),
-            ]),
-            ("RCPT TO:<u@y.example>", [
-                (sequence, false), (sequence, false), (sequence, false),
-                (.check("u@y.example"), true), (.check("u@y.example"), true),
-            ]),
+            (
+                "MAIL FROM:<t@x.example>",
+                [
+                    (sequence, false), (.reply(250, "2.1.0"), true), (.reply(250, "2.1.0"), true),
+                    (sequence, true), (sequence, true),
+                ]
+            ),
+            (
+                "RCPT TO:<u@y.example>",
+                [
+                    (sequence, false), (sequence, false), (sequence, false),
+                    (.check("u@y.example"), true), (.check("u@y.example"), true),
+                ]
+            ),
             ("DATA", [(sequence, false), (sequence, false), (sequence, false), (sequence, true), (.startData, true)]),
             ("RSET", [(ok, false), (ok, false), (ok, false), (ok, false), (ok, false)]),
             ("NOOP", [(ok, false), (ok, false), (ok, false), (ok, true), (ok, true)]),
             ("QUIT", Array(repeating: (.close(221, "2.0.0"), false), count: 5)),
-            ("STARTTLS", [
-                (.reply(502, "5.5.1"), false), (.reply(502, "5.5.1"), false), (.reply(502, "5.5.1"), false),
-                (.reply(502, "5.5.1"), true), (.reply(502, "5.5.1"), true),
-            ]),
-            ("VRFY someone", [
-                (.reply(252, "2.5.0"), false), (.reply(252, "2.5.0"), false), (.reply(252, "2.5.0"), false),
-                (.reply(252, "2.5.0"), true), (.reply(252, "2.5.0"), true),
-            ]),
-            ("HELP", [
-                (.reply(214, "2.0.0"), false), (.reply(214, "2.0.0"), false), (.reply(214, "2.0.0"), false),
-                (.reply(214, "2.0.0"), true), (.reply(214, "2.0.0"), true),
-            ]),
-            ("EXPN staff", [
-                (.reply(502, "5.5.1"), false), (.reply(502, "5.5.1"), false), (.reply(502, "5.5.1"), false),
-                (.reply(502, "5.5.1"), true), (.reply(502, "5.5.1"), true),
-            ]),
-            ("BOGUS", [
-                (.reply(500, "5.5.1"), false), (.reply(500, "5.5.1"), false), (.reply(500, "5.5.1"), false),
-                (.reply(500, "5.5.1"), true), (.reply(500, "5.5.1"), true),
-            ]),
+            (
+                "STARTTLS",
+                [
+                    (.reply(502, "5.5.1"), false), (.reply(502, "5.5.1"), false), (.reply(502, "5.5.1"), false),
+                    (.reply(502, "5.5.1"), true), (.reply(502, "5.5.1"), true),
+                ]
+            ),
+            (
+                "VRFY someone",
+                [
+                    (.reply(252, "2.5.0"), false), (.reply(252, "2.5.0"), false), (.reply(252, "2.5.0"), false),
+                    (.reply(252, "2.5.0"), true), (.reply(252, "2.5.0"), true),
+                ]
+            ),
+            (
+                "HELP",
+                [
+                    (.reply(214, "2.0.0"), false), (.reply(214, "2.0.0"), false), (.reply(214, "2.0.0"), false),
+                    (.reply(214, "2.0.0"), true), (.reply(214, "2.0.0"), true),
+                ]
+            ),
+            (
+                "EXPN staff",
+                [
+                    (.reply(502, "5.5.1"), false), (.reply(502, "5.5.1"), false), (.reply(502, "5.5.1"), false),
+                    (.reply(502, "5.5.1"), true), (.reply(502, "5.5.1"), true),
+                ]
+            ),
+            (
+                "BOGUS",
+                [
+                    (.reply(500, "5.5.1"), false), (.reply(500, "5.5.1"), false), (.reply(500, "5.5.1"), false),
+                    (.reply(500, "5.5.1"), true), (.reply(500, "5.5.1"), true),
+                ]
+            ),
         ]
     }()
 
     static let rows: [Row] = table.flatMap { command, expectations in
         zip(states, expectations).map { state, expectation in
-            Row(state: state.name, prefix: state.prefix, command: command,
+            Row(
+                state: state.name, prefix: state.prefix, command: command,
                 expected: expectation.0, inTransactionAfter: expectation.1)
         }
     }
@@ -104,13 +130,15 @@ struct SMTPSessionStateMachineTests {
         }
         #expect(ehlo.code == 250)
         #expect(ehlo.enhancedStatus == nil)
-        #expect(ehlo.lines == [
-            "mx.test greets client.example", "SIZE 26214400", "8BITMIME", "SMTPUTF8",
-            "PIPELINING", "ENHANCEDSTATUSCODES", "HELP",
-        ])
+        #expect(
+            ehlo.lines == [
+                "mx.test greets client.example", "SIZE 26214400", "8BITMIME", "SMTPUTF8",
+                "PIPELINING", "ENHANCEDSTATUSCODES", "HELP",
+            ])
         #expect(ehlo.encoded.starts(with: bytes("250-mx.test greets client.example\r\n250-SIZE 26214400\r\n")))
 
-        #expect(Outcome(machine.feed(.line("MAIL FROM:<Sender@X.example> SIZE=42 BODY=8BITMIME"))) == .reply(250, "2.1.0"))
+        #expect(
+            Outcome(machine.feed(.line("MAIL FROM:<Sender@X.example> SIZE=42 BODY=8BITMIME"))) == .reply(250, "2.1.0"))
         let expectedEnvelope = SMTPEnvelope(
             helo: "client.example", usedEHLO: true, mailFrom: "Sender@X.example",
             recipients: [], declaredSize: 42, body8BitMIME: true, smtpUTF8: false)
@@ -121,7 +149,9 @@ struct SMTPSessionStateMachineTests {
 
         var delivered = expectedEnvelope
         delivered.recipients = ["Rcpt@Y.example"]
-        #expect(machine.dataReceived(bytes("Subject: hi\r\n\r\nbody\r\n")) == .deliver(delivered, message: bytes("Subject: hi\r\n\r\nbody\r\n")))
+        #expect(
+            machine.dataReceived(bytes("Subject: hi\r\n\r\nbody\r\n"))
+                == .deliver(delivered, message: bytes("Subject: hi\r\n\r\nbody\r\n")))
         #expect(!machine.isReceivingData)
         #expect(machine.isInTransaction)
 
@@ -147,8 +177,9 @@ struct SMTPSessionStateMachineTests {
     @Test func heloSessionEnvelopeRecordsHELO() {
         var machine = SMTPSessionStateMachine.connected()
         _ = machine.run([.line("HELO old.example"), .line("MAIL FROM:<>")])
-        #expect(machine.feed(.line("RCPT TO:<r@y.example>"))
-            == .checkRecipient("r@y.example", SMTPEnvelope(helo: "old.example", usedEHLO: false, mailFrom: "")))
+        #expect(
+            machine.feed(.line("RCPT TO:<r@y.example>"))
+                == .checkRecipient("r@y.example", SMTPEnvelope(helo: "old.example", usedEHLO: false, mailFrom: "")))
     }
 
     @Test func deliveryFailureIsPassedThroughAndTransactionReset() {
@@ -172,8 +203,9 @@ struct SMTPSessionStateMachineTests {
             .line("DATA"), .data("one\r\n"), .delivered(.success("A")),
             .line("MAIL FROM:<t@x>"),
         ])
-        #expect(machine.feed(.line("RCPT TO:<r2@y>"))
-            == .checkRecipient("r2@y", SMTPEnvelope(helo: "c", usedEHLO: true, mailFrom: "t@x")))
+        #expect(
+            machine.feed(.line("RCPT TO:<r2@y>"))
+                == .checkRecipient("r2@y", SMTPEnvelope(helo: "c", usedEHLO: true, mailFrom: "t@x")))
     }
 
     @Test func recipientsAreKeptInOrderAndPassedToEachCheck() {
@@ -195,7 +227,9 @@ struct SMTPSessionStateMachineTests {
 
     @Test func duplicateRecipientIsAcknowledgedWithoutANewCheck() {
         var machine = SMTPSessionStateMachine.connected()
-        _ = machine.run([.line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y.example>"), .checked(.accepted)])
+        _ = machine.run([
+            .line("EHLO c"), .line("MAIL FROM:<s@x>"), .line("RCPT TO:<r@y.example>"), .checked(.accepted),
+        ])
         #expect(Outcome(machine.feed(.line("RCPT TO:<r@y.example>"))) == .reply(250, "2.1.5"))
         #expect(Outcome(machine.feed(.line("RCPT TO:<R@Y.EXAMPLE>"))) == .reply(250, "2.1.5"))
         _ = machine.feed(.line("DATA"))
@@ -250,7 +284,8 @@ struct SMTPSessionStateMachineTests {
 
     @Test func rsetBeforeHelloKeepsRequiringHello() {
         var machine = SMTPSessionStateMachine.connected()
-        #expect(machine.run([.line("RSET"), .line("MAIL FROM:<s@x>")]) == [.reply(250, "2.0.0"), .reply(503, "5.5.1")])
+        #expect(
+            machine.run([.line("RSET"), .line("MAIL FROM:<s@x>")]) == [.reply(250, "2.0.0"), .reply(503, "5.5.1")])
     }
 
     @Test func invalidLineThroughTheMachine() {

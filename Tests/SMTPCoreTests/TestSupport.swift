@@ -95,9 +95,10 @@ extension SMTPSessionStateMachine {
         maxErrors: Int = SMTPDefaults.maxErrors,
         startTLSAvailable: Bool = false
     ) -> SMTPSessionStateMachine {
-        var machine = SMTPSessionStateMachine(configuration: SMTPSessionConfiguration(
-            hostname: hostname, maxMessageSize: maxMessageSize, maxRecipients: maxRecipients,
-            maxErrors: maxErrors, startTLSAvailable: startTLSAvailable))
+        var machine = SMTPSessionStateMachine(
+            configuration: SMTPSessionConfiguration(
+                hostname: hostname, maxMessageSize: maxMessageSize, maxRecipients: maxRecipients,
+                maxErrors: maxErrors, startTLSAvailable: startTLSAvailable))
         _ = machine.connected()
         return machine
     }

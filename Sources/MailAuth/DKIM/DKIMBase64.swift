@@ -14,7 +14,7 @@ enum DKIMBase64 {
         var output: [UInt8] = []
         output.reserveCapacity(value.utf8.count * 3 / 4)
         var accumulator: UInt32 = 0
-        var count = 0          // data characters in the current quantum
+        var count = 0  // data characters in the current quantum
         var padding = 0
         for byte in value.utf8 {
             if DKIMSyntax.isFWS(byte) { continue }
@@ -23,7 +23,7 @@ enum DKIMBase64 {
                 if padding > 2 { return nil }
                 continue
             }
-            if padding > 0 { return nil }   // data after padding
+            if padding > 0 { return nil }  // data after padding
             guard let sextet = sextet(byte) else { return nil }
             accumulator = accumulator << 6 | UInt32(sextet)
             count += 1
@@ -46,7 +46,7 @@ enum DKIMBase64 {
             output.append(UInt8(truncatingIfNeeded: accumulator >> 10))
             output.append(UInt8(truncatingIfNeeded: accumulator >> 2))
         default:
-            return nil   // 4n+1 characters cannot encode whole bytes
+            return nil  // 4n+1 characters cannot encode whole bytes
         }
         return output
     }

@@ -1,4 +1,5 @@
 import Crypto
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -34,7 +35,9 @@ struct DKIMBodyHash: Sendable, Hashable {
     // cryptographic hash, starting from 0 immediately following the CRLF preceding the body".
 
     /// Canonicalises `body` and hashes it, or its first `limit` bytes.
-    static func compute(_ body: UnsafeBufferPointer<UInt8>, canonicalization: DKIMCanonicalization, limit: Int?) -> DKIMBodyHash {
+    static func compute(
+        _ body: UnsafeBufferPointer<UInt8>, canonicalization: DKIMCanonicalization, limit: Int?
+    ) -> DKIMBodyHash {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HashingWriter.chunk) { buffer in
             var writer = HashingWriter(buffer: buffer, limit: limit ?? Int.max)
             switch canonicalization {
@@ -155,7 +158,10 @@ private struct HashingWriter {
     }
 
     mutating func write(byte: UInt8) {
-        guard count < limit else { overflowed = true; return }
+        guard count < limit else {
+            overflowed = true
+            return
+        }
         count += 1
         if used == buffer.count { flush() }
         buffer[used] = byte
@@ -175,8 +181,9 @@ private struct HashingWriter {
 
     mutating func finish(limited: Bool) -> DKIMBodyHash {
         flush()
-        return DKIMBodyHash(digest: Array(hasher.finalize()), hashedLength: count,
-                            hasUnsignedContent: limited && overflowed,
-                            isShorterThanLimit: limited && count < limit)
+        return DKIMBodyHash(
+            digest: Array(hasher.finalize()), hashedLength: count,
+            hasUnsignedContent: limited && overflowed,
+            isShorterThanLimit: limited && count < limit)
     }
 }

@@ -20,8 +20,8 @@ enum DKIMDomainName {
         var labels = 0
         for label in utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
             guard let first = label.first, let last = label.last, label.count <= 63,
-                  isLetDig(first), isLetDig(last) || last == UInt8(ascii: "_"),
-                  label.allSatisfy({ isLetDig($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
+                isLetDig(first), isLetDig(last) || last == UInt8(ascii: "_"),
+                label.allSatisfy({ isLetDig($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
             else { return false }
             labels += 1
         }

@@ -57,7 +57,9 @@ enum DKIMHeaderHash {
     }
 
     /// One header field canonicalised as it is hashed (with its final CRLF); for tests and diagnostics.
-    static func canonicalizedField(_ message: DKIMMessage, at index: Int, _ canonicalization: DKIMCanonicalization) -> [UInt8] {
+    static func canonicalizedField(
+        _ message: DKIMMessage, at index: Int, _ canonicalization: DKIMCanonicalization
+    ) -> [UInt8] {
         let field = message.fields[index]
         var out: [UInt8] = []
         message.bytes.withUnsafeBufferPointer { p in
@@ -80,8 +82,10 @@ enum DKIMHeaderHash {
     //   - Delete any WSP characters remaining before and after the colon separating name and value.
 
     /// Appends `name:value` relaxed, without the final CRLF; `value` is given in pieces (the b= cut).
-    private static func appendRelaxed(_ p: UnsafeBufferPointer<UInt8>, _ field: DKIMHeaderField,
-                                      value pieces: [Slice<UnsafeBufferPointer<UInt8>>], into out: inout [UInt8]) {
+    private static func appendRelaxed(
+        _ p: UnsafeBufferPointer<UInt8>, _ field: DKIMHeaderField,
+        value pieces: [Slice<UnsafeBufferPointer<UInt8>>], into out: inout [UInt8]
+    ) {
         for byte in p[field.nameRange] { out.append(DKIMMessage.asciiLowercased(byte)) }
         out.append(UInt8(ascii: ":"))
         var started = false
@@ -91,7 +95,7 @@ enum DKIMHeaderHash {
             while i < piece.endIndex {
                 let byte = piece[i]
                 if byte == 0x0D, i + 1 < piece.endIndex, piece[i + 1] == 0x0A {
-                    i += 2   // unfold
+                    i += 2  // unfold
                     continue
                 }
                 if DKIMSyntax.isWSP(byte) {

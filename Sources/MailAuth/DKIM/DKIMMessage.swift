@@ -56,9 +56,11 @@ struct DKIMMessage: Sendable {
                 // lineEnd is the start of the next line: the field's final CRLF is just before it (if present).
                 var valueEnd = lineEnd
                 if valueEnd - field.valueStart >= 2, p[valueEnd - 2] == 0x0D, p[valueEnd - 1] == 0x0A { valueEnd -= 2 }
-                fields.append(DKIMHeaderField(name: field.name, range: field.start..<lineEnd,
-                                              valueRange: field.valueStart..<max(valueEnd, field.valueStart),
-                                              nameRange: field.nameRange))
+                fields.append(
+                    DKIMHeaderField(
+                        name: field.name, range: field.start..<lineEnd,
+                        valueRange: field.valueStart..<max(valueEnd, field.valueStart),
+                        nameRange: field.nameRange))
                 current = nil
             }
             while lineStart < end {
@@ -79,7 +81,7 @@ struct DKIMMessage: Sendable {
                     return
                 }
                 if DKIMSyntax.isWSP(first), current != nil {
-                    lineStart = next   // continuation line: the current field grows
+                    lineStart = next  // continuation line: the current field grows
                     continue
                 }
                 finish(at: lineStart)
@@ -91,15 +93,16 @@ struct DKIMMessage: Sendable {
                 while colon < next, p[colon] != UInt8(ascii: ":"), p[colon] != 0x0A { colon += 1 }
                 var nameEnd = colon
                 while nameEnd > lineStart, DKIMSyntax.isWSP(p[nameEnd - 1]) { nameEnd -= 1 }
-                let nameIsValid = colon < next && p[colon] == UInt8(ascii: ":") && nameEnd > lineStart
+                let nameIsValid =
+                    colon < next && p[colon] == UInt8(ascii: ":") && nameEnd > lineStart
                     && p[lineStart..<nameEnd].allSatisfy { $0 >= 33 && $0 <= 126 }
                 if nameIsValid {
                     let name = String(decoding: p[lineStart..<nameEnd].map(Self.asciiLowercased), as: UTF8.self)
                     current = (name, lineStart..<nameEnd, lineStart, colon + 1)
                 } else if fields.isEmpty, Self.hasPrefix(p, lineStart, "From ") {
-                    current = nil   // mbox separator line
+                    current = nil  // mbox separator line
                 } else {
-                    current = ("", lineStart..<lineStart, lineStart, lineStart)   // malformed: never selectable
+                    current = ("", lineStart..<lineStart, lineStart, lineStart)  // malformed: never selectable
                 }
                 lineStart = next
             }

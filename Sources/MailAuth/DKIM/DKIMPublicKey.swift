@@ -48,8 +48,9 @@ enum DKIMPublicKey {
         switch self {
         case .rsa(let key, _):
             // RSASSA-PKCS1-v1_5 with SHA-256 (RFC 6376 §3.3.1, RFC 8017 §8.2).
-            return key.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature),
-                                        for: headerHash, padding: .insecurePKCS1v1_5)
+            return key.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature),
+                for: headerHash, padding: .insecurePKCS1v1_5)
         case .ed25519(let key):
             // PureEdDSA over the 32-byte SHA-256 hash (RFC 8463 §3).
             return key.isValidSignature(signature, for: Array(headerHash))

@@ -25,16 +25,18 @@ enum DKIMRSAKeyDecoder {
         guard let content = outer.read(tag: 0x30), outer.isAtEnd else { return nil }
         var body = DKIMDERReader(content)
         switch content.first {
-        case 0x02:   // bare RSAPublicKey: SEQUENCE { INTEGER, INTEGER }
+        case 0x02:  // bare RSAPublicKey: SEQUENCE { INTEGER, INTEGER }
             return integers(&body)
-        case 0x30:   // SubjectPublicKeyInfo
-            guard let algorithm = body.read(tag: 0x30), let bitString = body.read(tag: 0x03), body.isAtEnd else { return nil }
+        case 0x30:  // SubjectPublicKeyInfo
+            guard let algorithm = body.read(tag: 0x30), let bitString = body.read(tag: 0x03), body.isAtEnd else {
+                return nil
+            }
             var algorithmReader = DKIMDERReader(algorithm)
             guard let oid = algorithmReader.readElement(), Array(oid) == rsaEncryptionOID else { return nil }
             if !algorithmReader.isAtEnd {
                 guard algorithmReader.read(tag: 0x05)?.isEmpty == true, algorithmReader.isAtEnd else { return nil }
             }
-            guard bitString.first == 0x00 else { return nil }   // no unused bits
+            guard bitString.first == 0x00 else { return nil }  // no unused bits
             var keyReader = DKIMDERReader(bitString.dropFirst())
             guard let key = keyReader.read(tag: 0x30), keyReader.isAtEnd else { return nil }
             var keyBody = DKIMDERReader(key)
@@ -52,7 +54,8 @@ enum DKIMRSAKeyDecoder {
 
     private static func integers(_ reader: inout DKIMDERReader) -> (modulus: [UInt8], exponent: [UInt8])? {
         guard let n = reader.read(tag: 0x02), let e = reader.read(tag: 0x02), reader.isAtEnd,
-              let modulus = positive(n), let exponent = positive(e) else { return nil }
+            let modulus = positive(n), let exponent = positive(e)
+        else { return nil }
         return (modulus, exponent)
     }
 
@@ -99,9 +102,9 @@ struct DKIMDERReader {
             length = Int(first)
         } else {
             let count = Int(first & 0x7F)
-            guard count >= 1, count <= 3, bytes.count >= 2 + count else { return nil }   // 0x80 is indefinite
+            guard count >= 1, count <= 3, bytes.count >= 2 + count else { return nil }  // 0x80 is indefinite
             for i in 0..<count { length = length << 8 | Int(bytes[bytes.startIndex + 2 + i]) }
-            guard length >= 0x80 else { return nil }   // DER: the short form must be used
+            guard length >= 0x80 else { return nil }  // DER: the short form must be used
             header += count
         }
         guard bytes.count - header >= length else { return nil }

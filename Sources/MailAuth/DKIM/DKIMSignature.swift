@@ -115,7 +115,7 @@ extension DKIMSignature {
         let c = DKIMDomainName.lowercased(tags["c"] ?? "simple/simple")
         let parts = c.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, let header = DKIMCanonicalization(rawValue: String(parts[0])),
-              let body = DKIMCanonicalization(rawValue: parts.count == 2 ? String(parts[1]) : "simple")
+            let body = DKIMCanonicalization(rawValue: parts.count == 2 ? String(parts[1]) : "simple")
         else { throw .permerror("unsupported canonicalization c=\(DKIMSyntax.excerpt(c))") }
         headerCanonicalization = header
         bodyCanonicalization = body

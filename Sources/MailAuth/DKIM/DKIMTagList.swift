@@ -127,14 +127,16 @@ enum DKIMSyntax {
     /// `value` if it is safe to report as is: 1 to `maxLength` bytes of visible ASCII (no WSP, no controls).
     static func reportable(_ value: String?, maxLength: Int = 253) -> String? {
         guard let value, !value.isEmpty, value.utf8.count <= maxLength,
-              value.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else { return nil }
+            value.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E })
+        else { return nil }
         return value
     }
 
     /// `value` made safe to echo in a reason: visible ASCII and SP kept, anything else `?`, at most 64 characters.
     static func excerpt(_ value: String) -> String {
-        var out = String(decoding: value.utf8.prefix(64).map { $0 >= 0x20 && $0 <= 0x7E ? $0 : UInt8(ascii: "?") },
-                         as: UTF8.self)
+        var out = String(
+            decoding: value.utf8.prefix(64).map { $0 >= 0x20 && $0 <= 0x7E ? $0 : UInt8(ascii: "?") },
+            as: UTF8.self)
         if value.utf8.count > 64 { out += "..." }
         return out
     }

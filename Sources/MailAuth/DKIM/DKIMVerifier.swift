@@ -56,10 +56,11 @@ public struct DKIMVerifier: Sendable {
         }
 
         // 2. Fetch the key records, concurrently, once per name.
-        let names = Set(checks.compactMap { check -> String? in
-            if case .valid(let signature) = check.state { return signature.keyName }
-            return nil
-        })
+        let names = Set(
+            checks.compactMap { check -> String? in
+                if case .valid(let signature) = check.state { return signature.keyName }
+                return nil
+            })
         let keys = await lookUpKeys(Array(names))
 
         // 3. Check body hash and signature of each.
@@ -72,8 +73,9 @@ public struct DKIMVerifier: Sendable {
             case .valid(let signature):
                 let lookup = keys[signature.keyName] ?? .failure(.temperror("key lookup did not run"))
                 do throws(VerificationFailure) {
-                    let outcome = try verify(signature, lookup: lookup, message: parsed, index: index,
-                                             bodyHashes: &bodyHashes)
+                    let outcome = try verify(
+                        signature, lookup: lookup, message: parsed, index: index,
+                        bodyHashes: &bodyHashes)
                     return check.result(.pass, testing: outcome.testing, reason: outcome.reason)
                 } catch {
                     return check.result(error.result, testing: error.testing, reason: error.reason)
@@ -149,13 +151,15 @@ public struct DKIMVerifier: Sendable {
             bodyHash = cached
         } else {
             bodyHash = message.bytes.withUnsafeBufferPointer { p in
-                DKIMBodyHash.compute(UnsafeBufferPointer(rebasing: p[message.bodyStart...]),
-                                     canonicalization: key.canonicalization, limit: key.limit)
+                DKIMBodyHash.compute(
+                    UnsafeBufferPointer(rebasing: p[message.bodyStart...]),
+                    canonicalization: key.canonicalization, limit: key.limit)
             }
             bodyHashes[key] = bodyHash
         }
         if bodyHash.isShorterThanLimit {
-            let failure = DKIMFailure.fail("body shorter than l=\(signature.bodyLength ?? 0) (\(bodyHash.hashedLength) bytes)")
+            let failure = DKIMFailure.fail(
+                "body shorter than l=\(signature.bodyLength ?? 0) (\(bodyHash.hashedLength) bytes)")
             throw VerificationFailure(failure, testing: testing)
         }
         guard bodyHash.digest == signature.bodyHash else {

@@ -70,7 +70,8 @@ extension SPFCheck {
         bytes.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             if SPFCharacter.isAlphanumeric(byte) || byte == SPFCharacter.hyphen || byte == SPFCharacter.dot
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~") {
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "~")
+            {
                 bytes.append(byte)
             } else {
                 bytes.append(SPFCharacter.percent)
@@ -103,10 +104,14 @@ extension SPFCheck {
     func explain(_ target: SPFMacroString, domain: String) async -> String? {
         do {
             guard let name = SPFDomainName.queryName(try await expand(target, domain: domain)) else { return nil }
-            guard case .records(let texts) = try await lookup(name, countsAsVoid: false, {
-                () async throws(DNSError) -> [String] in try await self.resolver.txt(name)
-            }), texts.count == 1,
-                let text = try? SPFMacroString(parsing: Array(texts[0].utf8), context: .explanation) else {
+            guard
+                case .records(let texts) = try await lookup(
+                    name, countsAsVoid: false,
+                    {
+                        () async throws(DNSError) -> [String] in try await self.resolver.txt(name)
+                    }), texts.count == 1,
+                let text = try? SPFMacroString(parsing: Array(texts[0].utf8), context: .explanation)
+            else {
                 return nil
             }
             return try await expand(text, domain: domain)

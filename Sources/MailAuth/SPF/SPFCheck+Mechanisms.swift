@@ -30,9 +30,12 @@ extension SPFCheck {
             try countDNSTerm("exists")
             guard let target = try await targetName(spec, domain: domain) else { return false }
             // §5.7: always an A query, even for an IPv6 client.
-            switch try await lookup(target, countsAsVoid: true, { () async throws(DNSError) -> [IPAddress] in
-                try await self.resolver.a(target)
-            }) {
+            switch try await lookup(
+                target, countsAsVoid: true,
+                { () async throws(DNSError) -> [IPAddress] in
+                    try await self.resolver.a(target)
+                })
+            {
             case .records: return true
             case .void: return false
             case .failure(let message): throw .temporary("exists:\(target): \(message)")
@@ -91,9 +94,12 @@ extension SPFCheck {
     /// permerror (§4.6.4); a null MX (RFC 7505) has no host to look up.
     private func mx(_ target: String, cidr: SPFDualCIDR) async throws(SPFAbort) -> Bool {
         let records: [MXRecord]
-        switch try await lookup(target, countsAsVoid: true, { () async throws(DNSError) -> [MXRecord] in
-            try await self.resolver.mx(target)
-        }) {
+        switch try await lookup(
+            target, countsAsVoid: true,
+            { () async throws(DNSError) -> [MXRecord] in
+                try await self.resolver.mx(target)
+            })
+        {
         case .records(let answer): records = answer
         case .void: return false
         case .failure(let message): throw .temporary("mx: MX lookup of \(target) failed: \(message)")
@@ -124,9 +130,12 @@ extension SPFCheck {
     /// The first `ptrNames` names of the client's PTR records; nil when there are none or the lookup failed.
     func ptrNames(countsAsVoid: Bool) async throws(SPFAbort) -> [String]? {
         let reverseName = ip.reverseName
-        switch try await lookup(reverseName, countsAsVoid: countsAsVoid, { () async throws(DNSError) -> [String] in
-            try await self.resolver.ptr(reverseName)
-        }) {
+        switch try await lookup(
+            reverseName, countsAsVoid: countsAsVoid,
+            { () async throws(DNSError) -> [String] in
+                try await self.resolver.ptr(reverseName)
+            })
+        {
         case .records(let names): return Array(names.prefix(limits.ptrNames))
         case .void, .failure: return nil
         }
@@ -135,7 +144,8 @@ extension SPFCheck {
     /// A PTR name is validated when its forward lookup returns the client address (§5.5); errors mean no.
     func isValidated(_ name: String) async throws(SPFAbort) -> Bool {
         guard SPFDomainName.queryName(name) != nil,
-              case .records(let addresses) = try await addresses(of: name, countsAsVoid: false) else { return false }
+            case .records(let addresses) = try await addresses(of: name, countsAsVoid: false)
+        else { return false }
         return addresses.contains(ip)
     }
 }

@@ -96,9 +96,12 @@ final class SPFCheck {
     /// Record lookup and selection (RFC 7208 §4.4, §4.5): nil when there is no SPF record.
     private func fetchRecord(_ domain: String) async throws(SPFAbort) -> SPFRecord? {
         let texts: [String]
-        switch try await lookup(domain, countsAsVoid: false, { () async throws(DNSError) -> [String] in
-            try await self.resolver.txt(domain)
-        }) {
+        switch try await lookup(
+            domain, countsAsVoid: false,
+            { () async throws(DNSError) -> [String] in
+                try await self.resolver.txt(domain)
+            })
+        {
         case .records(let records): texts = records
         case .void: return nil
         case .failure(let message): throw .temporary("TXT lookup of \(domain) failed: \(message)")

@@ -13,8 +13,9 @@ enum SPFDomainName {
         var bytes = text.utf8[...]
         if bytes.last == SPFCharacter.dot { bytes = bytes.dropLast() }
         guard bytes.first != UInt8(ascii: "["), bytes.count <= maximumLength,
-              bytes.allSatisfy({ (0x21...0x7E).contains($0) }),
-              let labels = labelCount(bytes), labels >= 2 else { return nil }
+            bytes.allSatisfy({ (0x21...0x7E).contains($0) }),
+            let labels = labelCount(bytes), labels >= 2
+        else { return nil }
         return String(Substring(bytes))
     }
 

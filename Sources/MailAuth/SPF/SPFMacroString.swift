@@ -20,17 +20,17 @@ struct SPFMacroString: Hashable, Sendable {
 struct SPFMacro: Hashable, Sendable {
     /// macro-letter = "s" / "l" / "o" / "d" / "i" / "p" / "h" / "c" / "r" / "t" / "v"
     enum Letter: UInt8, Hashable, Sendable {
-        case sender = 0x73         // s
-        case localPart = 0x6C      // l
-        case senderDomain = 0x6F   // o
-        case domain = 0x64         // d
-        case ip = 0x69             // i
+        case sender = 0x73  // s
+        case localPart = 0x6C  // l
+        case senderDomain = 0x6F  // o
+        case domain = 0x64  // d
+        case ip = 0x69  // i
         case validatedName = 0x70  // p
-        case helo = 0x68           // h
-        case clientIP = 0x63       // c (exp only)
-        case receiver = 0x72       // r (exp only)
-        case timestamp = 0x74      // t (exp only)
-        case ipVersion = 0x76      // v
+        case helo = 0x68  // h
+        case clientIP = 0x63  // c (exp only)
+        case receiver = 0x72  // r (exp only)
+        case timestamp = 0x74  // t (exp only)
+        case ipVersion = 0x76  // v
 
         /// c, r and t are allowed only in explanation text (RFC 7208 §7.1).
         var isExplanationOnly: Bool { self == .clientIP || self == .receiver || self == .timestamp }
@@ -105,7 +105,8 @@ extension SPFMacroString {
                     flush()
                     tokens.append(.macro(try Self.parseExpand(bytes, &index, context: context)))
                 default:
-                    throw SPFSyntaxError("'%' must be followed by '{', '%', '_' or '-', not \(SPFCharacter.quoted([next]))")
+                    throw SPFSyntaxError(
+                        "'%' must be followed by '{', '%', '_' or '-', not \(SPFCharacter.quoted([next]))")
                 }
                 endsWithExpand = true
                 trailingLiteral.removeAll(keepingCapacity: true)
@@ -194,7 +195,8 @@ extension SPFMacroString {
     /// ```
     static func isTopLabel(_ label: some Collection<UInt8>) -> Bool {
         guard let first = label.first, let last = label.reversed().first,
-              label.allSatisfy({ SPFCharacter.isAlphanumeric($0) || $0 == SPFCharacter.hyphen }) else { return false }
+            label.allSatisfy({ SPFCharacter.isAlphanumeric($0) || $0 == SPFCharacter.hyphen })
+        else { return false }
         if label.contains(SPFCharacter.hyphen) {
             return SPFCharacter.isAlphanumeric(first) && SPFCharacter.isAlphanumeric(last)
         }

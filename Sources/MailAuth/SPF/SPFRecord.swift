@@ -21,9 +21,9 @@ struct SPFDirective: Hashable, Sendable {
 
 /// `qualifier = "+" / "-" / "?" / "~"`
 enum SPFQualifier: UInt8, Hashable, Sendable {
-    case pass = 0x2B      // +
-    case fail = 0x2D      // -
-    case neutral = 0x3F   // ?
+    case pass = 0x2B  // +
+    case fail = 0x2D  // -
+    case neutral = 0x3F  // ?
     case softfail = 0x7E  // ~
 
     var result: SPFResult {

@@ -76,10 +76,11 @@ enum SPFRecordParser {
     /// are never re-read as unknown modifiers, so `redirect=-all` is an error, not ignored.
     private static func parseTerm(_ term: ArraySlice<UInt8>) throws(SPFSyntaxError) -> Term {
         if let first = term.first, SPFCharacter.isAlpha(first) {
-            let nameEnd = term.firstIndex { byte in
-                !(SPFCharacter.isAlphanumeric(byte) || byte == SPFCharacter.hyphen
-                    || byte == UInt8(ascii: "_") || byte == SPFCharacter.dot)
-            } ?? term.endIndex
+            let nameEnd =
+                term.firstIndex { byte in
+                    !(SPFCharacter.isAlphanumeric(byte) || byte == SPFCharacter.hyphen
+                        || byte == UInt8(ascii: "_") || byte == SPFCharacter.dot)
+                } ?? term.endIndex
             if nameEnd != term.endIndex, term[nameEnd] == SPFCharacter.equals {
                 let name = String(decoding: term[..<nameEnd].map(SPFCharacter.lowercased), as: UTF8.self)
                 let value = term[(nameEnd + 1)...]
@@ -111,8 +112,9 @@ enum SPFRecordParser {
         } catch {
             throw SPFSyntaxError("\(SPFCharacter.quoted(term)): \(error.message)")
         }
-        return .directive(SPFDirective(
-            qualifier: qualifier, mechanism: mechanism, text: String(decoding: term, as: UTF8.self)))
+        return .directive(
+            SPFDirective(
+                qualifier: qualifier, mechanism: mechanism, text: String(decoding: term, as: UTF8.self)))
     }
 
     /// ```
@@ -153,7 +155,8 @@ enum SPFRecordParser {
             let (network, prefix) = try ipNetwork(arguments, maximumPrefix: 128)
             // ip6-network = <as per Section 2.2 of [RFC4291]>
             guard network.allSatisfy({ (0x21...0x7E).contains($0) }),
-                  let address = IPAddress(String(decoding: network, as: UTF8.self)), !address.isIPv4 else {
+                let address = IPAddress(String(decoding: network, as: UTF8.self)), !address.isIPv4
+            else {
                 throw SPFSyntaxError("invalid ip6-network \(SPFCharacter.quoted(network))")
             }
             return .ip6(address, prefixLength: prefix ?? 128)
@@ -233,7 +236,8 @@ enum SPFRecordParser {
     /// ```
     private static func cidrLength(_ digits: ArraySlice<UInt8>, maximum: Int) throws(SPFSyntaxError) -> Int {
         guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy(SPFCharacter.isDigit),
-              digits.count == 1 || digits.first != UInt8(ascii: "0") else {
+            digits.count == 1 || digits.first != UInt8(ascii: "0")
+        else {
             throw SPFSyntaxError("invalid CIDR length \(SPFCharacter.quoted(digits))")
         }
         let value = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
@@ -255,7 +259,8 @@ enum SPFRecordParser {
         var value: UInt32 = 0
         for part in parts {
             guard (1...3).contains(part.count), part.allSatisfy(SPFCharacter.isDigit),
-                  part.count == 1 || part.first != UInt8(ascii: "0") else { return nil }
+                part.count == 1 || part.first != UInt8(ascii: "0")
+            else { return nil }
             let octet = part.reduce(UInt32(0)) { $0 * 10 + UInt32($1 - 0x30) }
             guard octet <= 255 else { return nil }
             value = value << 8 | octet

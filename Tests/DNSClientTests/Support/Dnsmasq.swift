@@ -1,12 +1,13 @@
+import DNSClient
 import Foundation
 import NIOCore
+import NIOPosix
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOPosix
-import DNSClient
 
 /// A real dnsmasq (Debian package `dnsmasq-base`) serving a small local zone on 127.0.0.1, for a second,
 /// independent implementation of the wire format. Started per test, stopped after it.
@@ -50,8 +51,11 @@ final class Dnsmasq: Sendable {
         var lastError = ""
         for _ in 0..<3 {
             let port = try await freePort()
-            let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("dnsmasq-\(UUID().uuidString).log").path
-            let server = Dnsmasq(port: port, process: try ChildProcess.spawn(binary, arguments(port: port), logPath: logPath))
+            let logPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "dnsmasq-\(UUID().uuidString).log"
+            ).path
+            let server = Dnsmasq(
+                port: port, process: try ChildProcess.spawn(binary, arguments(port: port), logPath: logPath))
             if try await server.waitUntilAnswering() { return server }
             lastError = server.log()
             server.stop()
@@ -138,7 +142,9 @@ struct ChildProcess: Sendable {
         defer { argv.forEach { free($0) } }
         var pid = pid_t()
         let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard result == 0 else { throw TestServerError("posix_spawn \(path) failed: \(String(cString: strerror(result)))") }
+        guard result == 0 else {
+            throw TestServerError("posix_spawn \(path) failed: \(String(cString: strerror(result)))")
+        }
         return ChildProcess(pid: pid, logPath: logPath)
     }
 
@@ -146,7 +152,8 @@ struct ChildProcess: Sendable {
     var isRunning: Bool {
         guard kill(pid, 0) == 0 else { return false }
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
+            let close = stat.lastIndex(of: ")")
+        else { return true }
         return !stat[close...].hasPrefix(") Z")
     }
 

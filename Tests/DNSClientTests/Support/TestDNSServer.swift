@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+
 @testable import DNSClient
 
 /// A tiny authoritative DNS server on 127.0.0.1, UDP and TCP on the same port, answering from ``TestZone``.
@@ -34,7 +35,9 @@ final class TestDNSServer: Sendable {
     var address: DNSServerAddress { DNSServerAddress(ip: .v4(0x7F00_0001), port: port) }
     var seen: [Seen] { log.entries }
 
-    static func start(mode: Mode = .zone, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> TestDNSServer {
+    static func start(
+        mode: Mode = .zone, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> TestDNSServer {
         let log = Log()
         let spoofer = try await DatagramBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
         var lastError: (any Error)?
@@ -116,10 +119,13 @@ final class TestDNSServer: Sendable {
     }
 
     static func plan(for queryBytes: [UInt8], mode: Mode, overTCP: Bool, sourcePort: Int, log: Log) -> Plan? {
-        guard let query = try? DNSMessage(decoding: queryBytes), let question = query.questions.first else { return nil }
-        log.append(Seen(
-            name: question.name.description, type: question.type, overTCP: overTCP, id: query.id,
-            sourcePort: sourcePort, hadEDNS: query.edns != nil))
+        guard let query = try? DNSMessage(decoding: queryBytes), let question = query.questions.first else {
+            return nil
+        }
+        log.append(
+            Seen(
+                name: question.name.description, type: question.type, overTCP: overTCP, id: query.id,
+                sourcePort: sourcePort, hadEDNS: query.edns != nil))
         switch mode {
         case .blackhole:
             return nil
@@ -161,18 +167,22 @@ final class TestDNSServer: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let envelope = unwrapInboundIn(data)
             let client = envelope.remoteAddress
-            guard let plan = TestDNSServer.plan(
-                for: Array(envelope.data.readableBytesView), mode: mode, overTCP: false,
-                sourcePort: client.port ?? 0, log: log
-            ) else { return }
+            guard
+                let plan = TestDNSServer.plan(
+                    for: Array(envelope.data.readableBytesView), mode: mode, overTCP: false,
+                    sourcePort: client.port ?? 0, log: log
+                )
+            else { return }
             if let spoofed = plan.spoofed {
-                spoofer.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: spoofed)), promise: nil)
+                spoofer.writeAndFlush(
+                    AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: spoofed)), promise: nil)
             }
             let channel = context.channel
             let replies = plan.replies
             let send: @Sendable () -> Void = {
                 for reply in replies {
-                    channel.writeAndFlush(AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: reply)), promise: nil)
+                    channel.writeAndFlush(
+                        AddressedEnvelope(remoteAddress: client, data: ByteBuffer(bytes: reply)), promise: nil)
                 }
             }
             if let delay = plan.delay {
@@ -199,9 +209,11 @@ final class TestDNSServer: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             framer.append(unwrapInboundIn(data).readableBytesView)
             while let message = framer.nextMessage() {
-                guard let plan = TestDNSServer.plan(
-                    for: message, mode: mode, overTCP: true, sourcePort: context.remoteAddress?.port ?? 0, log: log
-                ) else { continue }
+                guard
+                    let plan = TestDNSServer.plan(
+                        for: message, mode: mode, overTCP: true, sourcePort: context.remoteAddress?.port ?? 0, log: log
+                    )
+                else { continue }
                 for reply in plan.replies {
                     context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: DNSTCPFramer.frame(reply))), promise: nil)
                 }

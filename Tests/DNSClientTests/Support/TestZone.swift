@@ -1,4 +1,5 @@
 import NIOCore
+
 @testable import DNSClient
 
 /// The fixed zone `test.` served by ``TestDNSServer``, with names that exercise each path of the resolver.
@@ -20,33 +21,37 @@ enum TestZone {
     static func txt(_ strings: String...) -> DNSRecordData { .txt(strings.map { Array($0.utf8) }) }
 
     /// SOA of the zone: TTL 300, MINIMUM 60, so negative answers are cached for 60 s (RFC 2308 §5).
-    static let soa = record("test", ttl: 300, .soa(DNSSOA(
-        primary: name("ns.test"), mailbox: name("hostmaster.test"), serial: 1, refresh: 3600, retry: 600,
-        expire: 86_400, minimum: 60)))
+    static let soa = record(
+        "test", ttl: 300,
+        .soa(
+            DNSSOA(
+                primary: name("ns.test"), mailbox: name("hostmaster.test"), serial: 1, refresh: 3600, retry: 600,
+                expire: 86_400, minimum: 60)))
 
     static let bigTXT: [DNSResourceRecord] = (0..<30).map { index in
         record("big.test", txt("record \(index) " + String(repeating: "x", count: 90)))
     }
 
-    static let records: [DNSResourceRecord] = [
-        record("a.test", a("192.0.2.1")),
-        record("a.test", a("192.0.2.2")),
-        record("a.test", a("2001:db8::1")),
-        record("a.test", txt("v=spf1 ", "ip4:192.0.2.0/24 -all")),
-        record("a.test", .mx(preference: 10, exchange: name("mx1.test"))),
-        record("a.test", .mx(preference: 20, exchange: name("mx2.test"))),
-        record("1.2.0.192.in-addr.arpa", .ptr(name("a.test"))),
-        record("nullmx.test", .mx(preference: 0, exchange: .root)),
-        record("nodata.test", txt("only text here")),
-        record("nosoa.test", txt("no SOA with its NODATA")),
-        record("ttl.test", ttl: 30, a("192.0.2.10")),
-        record("zerottl.test", ttl: 0, a("192.0.2.11")),
-        record("cname.test", ttl: 120, .cname(name("a.test"))),
-        record("out.test", ttl: 100, .cname(name("a.test"))),
-        record("loop1.test", .cname(name("loop2.test"))),
-        record("loop2.test", .cname(name("loop1.test"))),
-        record("deep.sub.test", a("192.0.2.12")),
-    ] + bigTXT
+    static let records: [DNSResourceRecord] =
+        [
+            record("a.test", a("192.0.2.1")),
+            record("a.test", a("192.0.2.2")),
+            record("a.test", a("2001:db8::1")),
+            record("a.test", txt("v=spf1 ", "ip4:192.0.2.0/24 -all")),
+            record("a.test", .mx(preference: 10, exchange: name("mx1.test"))),
+            record("a.test", .mx(preference: 20, exchange: name("mx2.test"))),
+            record("1.2.0.192.in-addr.arpa", .ptr(name("a.test"))),
+            record("nullmx.test", .mx(preference: 0, exchange: .root)),
+            record("nodata.test", txt("only text here")),
+            record("nosoa.test", txt("no SOA with its NODATA")),
+            record("ttl.test", ttl: 30, a("192.0.2.10")),
+            record("zerottl.test", ttl: 0, a("192.0.2.11")),
+            record("cname.test", ttl: 120, .cname(name("a.test"))),
+            record("out.test", ttl: 100, .cname(name("a.test"))),
+            record("loop1.test", .cname(name("loop2.test"))),
+            record("loop2.test", .cname(name("loop1.test"))),
+            record("deep.sub.test", a("192.0.2.12")),
+        ] + bigTXT
 
     /// CNAMEs whose targets are not added to the answer, as an authoritative server does for other zones.
     static let unchased: Set<DNSName> = [name("out.test"), name("loop1.test"), name("loop2.test")]
@@ -84,7 +89,8 @@ enum TestZone {
             return .init(replies: [])
         case "noedns.test":
             // An old server: FORMERR to anything with OPT, and no OPT in its reply.
-            return query.edns != nil ? send(reply(to: query, rcode: .formatError, edns: false)) : send(answerA("192.0.2.9"))
+            return query.edns != nil
+                ? send(reply(to: query, rcode: .formatError, edns: false)) : send(answerA("192.0.2.9"))
         case "badid.test":
             var wrongID = answerA("198.51.100.66")
             wrongID.id = query.id &+ 1
@@ -119,7 +125,9 @@ enum TestZone {
                 answers += matching
                 return reply(to: query, rcode: .noError, answers: answers)
             }
-            guard let alias = owned.first(where: { $0.type == .cname }), case .cname(let target) = alias.data else { break }
+            guard let alias = owned.first(where: { $0.type == .cname }), case .cname(let target) = alias.data else {
+                break
+            }
             answers.append(alias)
             if unchased.contains(current) { return reply(to: query, rcode: .noError, answers: answers) }
             current = target

@@ -52,10 +52,13 @@ struct APIFixture: Sendable {
     }
 
     /// Stores a key for `user` as `fastsmtp user generate-key` does and returns its secret.
-    static func makeKey(_ store: Store, user: UserRecord, scopes: [String] = ["admin"], expiresAt: Date? = nil) async throws -> String {
+    static func makeKey(
+        _ store: Store, user: UserRecord, scopes: [String] = ["admin"], expiresAt: Date? = nil
+    ) async throws -> String {
         let secret = APIKeyGenerator.generate()
-        _ = try await store.createAPIKey(userID: user.id, name: "test", keyHash: APIKeyGenerator.hash(secret),
-                                         keyPrefix: APIKeyGenerator.displayPrefix(secret), scopes: scopes, expiresAt: expiresAt)
+        _ = try await store.createAPIKey(
+            userID: user.id, name: "test", keyHash: APIKeyGenerator.hash(secret),
+            keyPrefix: APIKeyGenerator.displayPrefix(secret), scopes: scopes, expiresAt: expiresAt)
         return secret
     }
 
@@ -64,11 +67,17 @@ struct APIFixture: Sendable {
     }
 
     /// One HTTP request; `key` nil sends none. `bearer` sends it as `Authorization: Bearer`.
-    func call(_ method: HTTPMethod, _ path: String, key: String?, json: Any? = nil, bearer: Bool = false) async throws -> Reply {
+    func call(
+        _ method: HTTPMethod, _ path: String, key: String?, json: Any? = nil, bearer: Bool = false
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let key {
-            if bearer { request.headers.add(name: "Authorization", value: "Bearer \(key)") } else { request.headers.add(name: "X-API-Key", value: key) }
+            if bearer {
+                request.headers.add(name: "Authorization", value: "Bearer \(key)")
+            } else {
+                request.headers.add(name: "X-API-Key", value: key)
+            }
         }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")

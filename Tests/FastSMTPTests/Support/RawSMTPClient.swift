@@ -39,7 +39,9 @@ final class RawSMTPClient {
                 if bytes.count < 4 || bytes[3] == UInt8(ascii: " ") { return lines.joined(separator: "\n") }
                 continue
             }
-            guard let chunk = try await iterator.next() else { return lines.isEmpty ? nil : lines.joined(separator: "\n") }
+            guard let chunk = try await iterator.next() else {
+                return lines.isEmpty ? nil : lines.joined(separator: "\n")
+            }
             buffer.append(contentsOf: chunk.readableBytesView)
         }
     }

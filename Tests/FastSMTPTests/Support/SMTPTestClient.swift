@@ -24,26 +24,26 @@ enum SMTPTestClient {
     }
 
     static let script = #"""
-import json, smtplib, sys
-host, port, mail_from, rcpts, message = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4]), sys.stdin.buffer.read()
-out = {"rcpt": []}
-def rep(r): return {"code": r[0], "text": r[1].decode("utf-8", "replace") if isinstance(r[1], bytes) else str(r[1])}
-try:
-    s = smtplib.SMTP(host, port, local_hostname="client.test", timeout=60)
-    out["ehlo"] = rep(s.ehlo())
-    out["mail"] = rep(s.mail(mail_from))
-    for r in rcpts:
-        out["rcpt"].append(rep(s.rcpt(r)))
-    if any(r["code"] == 250 for r in out["rcpt"]):
+        import json, smtplib, sys
+        host, port, mail_from, rcpts, message = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4]), sys.stdin.buffer.read()
+        out = {"rcpt": []}
+        def rep(r): return {"code": r[0], "text": r[1].decode("utf-8", "replace") if isinstance(r[1], bytes) else str(r[1])}
         try:
-            out["data"] = rep(s.data(message))
-        except smtplib.SMTPDataError as e:
-            out["data"] = {"code": e.smtp_code, "text": e.smtp_error.decode("utf-8", "replace")}
-    s.quit()
-except Exception as e:
-    out["error"] = repr(e)
-print(json.dumps(out))
-"""#
+            s = smtplib.SMTP(host, port, local_hostname="client.test", timeout=60)
+            out["ehlo"] = rep(s.ehlo())
+            out["mail"] = rep(s.mail(mail_from))
+            for r in rcpts:
+                out["rcpt"].append(rep(s.rcpt(r)))
+            if any(r["code"] == 250 for r in out["rcpt"]):
+                try:
+                    out["data"] = rep(s.data(message))
+                except smtplib.SMTPDataError as e:
+                    out["data"] = {"code": e.smtp_code, "text": e.smtp_error.decode("utf-8", "replace")}
+            s.quit()
+        except Exception as e:
+            out["error"] = repr(e)
+        print(json.dumps(out))
+        """#
 
     /// Sends one message through a full SMTP transaction and returns every reply.
     static func send(
@@ -65,7 +65,10 @@ print(json.dumps(out))
     }
 
     /// A small RFC 5322 message with CRLF line endings.
-    static func message(subject: String, from: String = "Sender <sender@example.org>", to: String, body: String = "Hello from the test.\n") -> String {
+    static func message(
+        subject: String, from: String = "Sender <sender@example.org>", to: String,
+        body: String = "Hello from the test.\n"
+    ) -> String {
         let lines = [
             "From: \(from)", "To: \(to)", "Subject: \(subject)",
             "Message-ID: <\(UUID().uuidString.lowercased())@example.org>", "Date: Sat, 28 Nov 2026 08:00:00 +0000",
@@ -81,7 +84,9 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data = Data(
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let input = Pipe(), output = Pipe(), errors = Pipe()
+        let input = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
@@ -91,9 +96,10 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data = Data(
             if process.terminationStatus == 0 {
                 continuation.resume(returning: out)
             } else {
-                continuation.resume(throwing: TestSetupError(
-                    "\(arguments.first ?? executable) exited \(process.terminationStatus): \(String(decoding: err, as: UTF8.self))"
-                ))
+                continuation.resume(
+                    throwing: TestSetupError(
+                        "\(arguments.first ?? executable) exited \(process.terminationStatus): \(String(decoding: err, as: UTF8.self))"
+                    ))
             }
         }
         do {
@@ -109,17 +115,21 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data = Data(
 /// Runs a program to completion; its exit status and both outputs. Output goes through temporary files, not pipes:
 /// a pipe's write end can leak into a process spawned concurrently by another test (a long-lived dnsmasq, say), and
 /// then the reader never sees end-of-file.
-func runProcessCapturing(_ executable: String, _ arguments: [String], directory: URL? = nil,
-                         environment: [String: String]? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+func runProcessCapturing(
+    _ executable: String, _ arguments: [String], directory: URL? = nil,
+    environment: [String: String]? = nil
+) async throws -> (status: Int32, stdout: String, stderr: String) {
     let base = FileManager.default.temporaryDirectory.appendingPathComponent("fastsmtp-proc-\(UUID().uuidString)")
-    let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
+    let outURL = base.appendingPathExtension("out")
+    let errURL = base.appendingPathExtension("err")
     FileManager.default.createFile(atPath: outURL.path, contents: nil)
     FileManager.default.createFile(atPath: errURL.path, contents: nil)
     defer {
         try? FileManager.default.removeItem(at: outURL)
         try? FileManager.default.removeItem(at: errURL)
     }
-    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+    let out = try FileHandle(forWritingTo: outURL)
+    let err = try FileHandle(forWritingTo: errURL)
     let status: Int32 = try await withCheckedThrowingContinuation { continuation in
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

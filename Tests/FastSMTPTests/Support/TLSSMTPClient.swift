@@ -28,47 +28,49 @@ enum TLSSMTPClient {
     }
 
     static let smtplibScript = #"""
-import hashlib, json, smtplib, ssl, sys
-host, port, mode, cafile, mail_from, rcpts = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], json.loads(sys.argv[6])
-message = sys.stdin.buffer.read()
-out = {"rcpt": []}
-def rep(r): return {"code": r[0], "text": r[1].decode("utf-8", "replace") if isinstance(r[1], bytes) else str(r[1])}
-ctx = ssl.create_default_context(cafile=cafile)
-try:
-    if mode == "implicit":
-        s = smtplib.SMTP_SSL(host, port, local_hostname="client.test", timeout=30, context=ctx)
-    else:
-        s = smtplib.SMTP(host, port, local_hostname="client.test", timeout=30)
-    s._host = "localhost"  # the name the certificate is checked against
-    out["ehlo"] = rep(s.ehlo())
-    if mode == "starttls":
-        out["starttls"] = rep(s.starttls(context=ctx))
-        out["ehlo"] = rep(s.ehlo())
-    if isinstance(s.sock, ssl.SSLSocket):
-        out["tls_version"] = s.sock.version()
-        out["cert_sha256"] = hashlib.sha256(s.sock.getpeercert(binary_form=True)).hexdigest()
-    out["mail"] = rep(s.mail(mail_from))
-    if out["mail"]["code"] == 250:
-        for r in rcpts:
-            out["rcpt"].append(rep(s.rcpt(r)))
-        if any(r["code"] == 250 for r in out["rcpt"]):
-            try:
-                out["data"] = rep(s.data(message))
-            except smtplib.SMTPDataError as e:
-                out["data"] = {"code": e.smtp_code, "text": e.smtp_error.decode("utf-8", "replace")}
-    s.quit()
-except Exception as e:
-    out["error"] = repr(e)
-print(json.dumps(out))
-"""#
+        import hashlib, json, smtplib, ssl, sys
+        host, port, mode, cafile, mail_from, rcpts = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], json.loads(sys.argv[6])
+        message = sys.stdin.buffer.read()
+        out = {"rcpt": []}
+        def rep(r): return {"code": r[0], "text": r[1].decode("utf-8", "replace") if isinstance(r[1], bytes) else str(r[1])}
+        ctx = ssl.create_default_context(cafile=cafile)
+        try:
+            if mode == "implicit":
+                s = smtplib.SMTP_SSL(host, port, local_hostname="client.test", timeout=30, context=ctx)
+            else:
+                s = smtplib.SMTP(host, port, local_hostname="client.test", timeout=30)
+            s._host = "localhost"  # the name the certificate is checked against
+            out["ehlo"] = rep(s.ehlo())
+            if mode == "starttls":
+                out["starttls"] = rep(s.starttls(context=ctx))
+                out["ehlo"] = rep(s.ehlo())
+            if isinstance(s.sock, ssl.SSLSocket):
+                out["tls_version"] = s.sock.version()
+                out["cert_sha256"] = hashlib.sha256(s.sock.getpeercert(binary_form=True)).hexdigest()
+            out["mail"] = rep(s.mail(mail_from))
+            if out["mail"]["code"] == 250:
+                for r in rcpts:
+                    out["rcpt"].append(rep(s.rcpt(r)))
+                if any(r["code"] == 250 for r in out["rcpt"]):
+                    try:
+                        out["data"] = rep(s.data(message))
+                    except smtplib.SMTPDataError as e:
+                        out["data"] = {"code": e.smtp_code, "text": e.smtp_error.decode("utf-8", "replace")}
+            s.quit()
+        except Exception as e:
+            out["error"] = repr(e)
+        print(json.dumps(out))
+        """#
 
     /// One transaction through smtplib in `mode`.
     static func send(
-        port: Int, mode: Mode, caFile: String, from: String = "sender@example.org", to recipients: [String], message: String
+        port: Int, mode: Mode, caFile: String, from: String = "sender@example.org", to recipients: [String],
+        message: String
     ) async throws -> Transcript {
         let rcptJSON = String(decoding: try JSONEncoder().encode(recipients), as: UTF8.self)
         let output = try await runProcess(
-            "/usr/bin/env", ["python3", "-c", smtplibScript, "127.0.0.1", String(port), mode.rawValue, caFile, from, rcptJSON],
+            "/usr/bin/env",
+            ["python3", "-c", smtplibScript, "127.0.0.1", String(port), mode.rawValue, caFile, from, rcptJSON],
             stdin: Data(message.utf8)
         )
         do {
@@ -115,52 +117,52 @@ print(json.dumps(out))
     }
 
     static let socketScript = #"""
-import hashlib, json, socket, ssl, sys
-host, port, cafile, steps = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
-ctx = ssl.create_default_context(cafile=cafile)
-out = {"replies": []}
-buf = b""
-def read_reply(sock):
-    global buf
-    lines = []
-    while True:
-        while b"\n" not in buf:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return "\n".join(lines) if lines else None
-            buf += chunk
-        line, buf = buf.split(b"\n", 1)
-        line = line.rstrip(b"\r").decode("utf-8", "replace")
-        lines.append(line)
-        if len(line) < 4 or line[3] == " ":
-            return "\n".join(lines)
-try:
-    sock = socket.create_connection((host, port), timeout=15)
-    for step in steps:
-        if step[0] == "send":
-            sock.sendall(step[1].encode("latin-1"))
-        elif step[0] == "read":
-            out["replies"].append(read_reply(sock))
-        elif step[0] == "tls":
-            if buf:
-                raise Exception("server sent bytes before the TLS handshake: %r" % buf)
-            sock = ctx.wrap_socket(sock, server_hostname="localhost")
-            out["tls_version"] = sock.version()
-            out["cert_sha256"] = hashlib.sha256(sock.getpeercert(binary_form=True)).hexdigest()
-        elif step[0] == "eof":
-            data = buf
-            buf = b""
+        import hashlib, json, socket, ssl, sys
+        host, port, cafile, steps = sys.argv[1], int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+        ctx = ssl.create_default_context(cafile=cafile)
+        out = {"replies": []}
+        buf = b""
+        def read_reply(sock):
+            global buf
+            lines = []
             while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            out["rest"] = data.decode("utf-8", "replace")
-    sock.close()
-except Exception as e:
-    out["error"] = repr(e)
-print(json.dumps(out))
-"""#
+                while b"\n" not in buf:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        return "\n".join(lines) if lines else None
+                    buf += chunk
+                line, buf = buf.split(b"\n", 1)
+                line = line.rstrip(b"\r").decode("utf-8", "replace")
+                lines.append(line)
+                if len(line) < 4 or line[3] == " ":
+                    return "\n".join(lines)
+        try:
+            sock = socket.create_connection((host, port), timeout=15)
+            for step in steps:
+                if step[0] == "send":
+                    sock.sendall(step[1].encode("latin-1"))
+                elif step[0] == "read":
+                    out["replies"].append(read_reply(sock))
+                elif step[0] == "tls":
+                    if buf:
+                        raise Exception("server sent bytes before the TLS handshake: %r" % buf)
+                    sock = ctx.wrap_socket(sock, server_hostname="localhost")
+                    out["tls_version"] = sock.version()
+                    out["cert_sha256"] = hashlib.sha256(sock.getpeercert(binary_form=True)).hexdigest()
+                elif step[0] == "eof":
+                    data = buf
+                    buf = b""
+                    while True:
+                        chunk = sock.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    out["rest"] = data.decode("utf-8", "replace")
+            sock.close()
+        except Exception as e:
+            out["error"] = repr(e)
+        print(json.dumps(out))
+        """#
 
     /// Runs `steps` against the server; `caFile` is needed only for `.tls` steps.
     static func exchange(port: Int, caFile: String = "", _ steps: [Step]) async throws -> Exchange {
@@ -188,7 +190,8 @@ enum TLSHandshakeProbe {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: nil))
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: context, serverHostname: nil))
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }

@@ -17,7 +17,8 @@ struct TestCertificates: Sendable {
     /// A new CA in a new temporary directory, with a first server pair already written to ``certificateFile`` and
     /// ``keyFile``.
     static func make() throws -> TestCertificates {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fastsmtp-tls-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fastsmtp-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let key = P256.Signing.PrivateKey()
         let name = try DistinguishedName { CommonName("FastSMTP Test CA \(UUID().uuidString.prefix(8))") }
@@ -39,7 +40,9 @@ struct TestCertificates: Sendable {
     }
 
     /// A server certificate for `localhost` and 127.0.0.1 signed by the CA, and its key, as PEM.
-    func makeServerPair(commonName: String = "localhost") throws -> (certificatePEM: String, keyPEM: String, sha256: String) {
+    func makeServerPair(
+        commonName: String = "localhost"
+    ) throws -> (certificatePEM: String, keyPEM: String, sha256: String) {
         let key = P256.Signing.PrivateKey()
         let now = Date()
         let certificate = try Certificate(

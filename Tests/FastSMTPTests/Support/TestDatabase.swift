@@ -2,6 +2,7 @@ import FastSMTPApp
 import Foundation
 import Logging
 import Storage
+import Testing
 
 /// The databases integration tests run against: SQLite always; PostgreSQL when `FASTSMTP_TEST_DATABASE_URL` is set
 /// (.ci/run always sets it after starting a throwaway cluster). Each test gets a fresh database of its own.
@@ -21,7 +22,8 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
     func makeURL() async throws -> String {
         switch self {
         case .sqlite:
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fastsmtp-test-\(UUID().uuidString)")
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "fastsmtp-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             return "sqlite:///" + dir.appendingPathComponent("test.db").path
         case .postgresql:
@@ -57,9 +59,9 @@ extension Logger {
     /// Tests log only problems unless FASTSMTP_TEST_LOG_LEVEL says otherwise.
     static let quiet: Logger = {
         var logger = Logger(label: "fastsmtp-test")
-        logger.logLevel = ProcessInfo.processInfo.environment["FASTSMTP_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        logger.logLevel =
+            ProcessInfo.processInfo.environment["FASTSMTP_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            ?? .critical
         return logger
     }()
 }
-
-import Testing

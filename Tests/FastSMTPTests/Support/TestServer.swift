@@ -22,7 +22,8 @@ struct TestServer: Sendable {
         settings.apiPort = 0
         settings.smtpHostname = "mx.test"
         settings.databaseURL = databaseURL
-        settings.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("fastsmtp-data-\(UUID().uuidString)").path
+        settings.dataDir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("fastsmtp-data-\(UUID().uuidString)").path
         settings.webhookTimeout = 2
         settings.webhookRetryBaseDelay = 0.05
         settings.webhookMaxRetryDelay = 0.2
@@ -76,6 +77,8 @@ struct TestServer: Sendable {
             if condition(rows) { return rows }
             try await Task.sleep(for: .milliseconds(25))
         }
-        throw TestSetupError("deliveries of \(messageID) never reached the expected state; last: \(rows.map { "\($0.status) x\($0.attempts)" })")
+        throw TestSetupError(
+            "deliveries of \(messageID) never reached the expected state; last: \(rows.map { "\($0.status) x\($0.attempts)" })"
+        )
     }
 }

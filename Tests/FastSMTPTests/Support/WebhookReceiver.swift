@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
-import ServiceLifecycle
 import SMTPServer
+import ServiceLifecycle
 
 /// A real HTTP server on loopback standing in for n8n: records every request and answers from a script.
 final class WebhookReceiver: Sendable {
@@ -53,7 +53,8 @@ final class WebhookReceiver: Sendable {
             }
             switch answer {
             case .status(let code):
-                return Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(string: "answer \(code)")))
+                return Response(
+                    status: .init(code: code), body: .init(byteBuffer: ByteBuffer(string: "answer \(code)")))
             case .hang:
                 try await Task.sleep(for: .seconds(30))
                 return Response(status: .ok)

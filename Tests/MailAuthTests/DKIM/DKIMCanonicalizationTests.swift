@@ -1,6 +1,7 @@
-import FastSMTPTestSupport
 import Crypto
+import FastSMTPTestSupport
 import Testing
+
 @testable import MailAuth
 
 /// Canonicalisation, tag lists, base64 and key DER: the pure parts, table-style.
@@ -34,18 +35,20 @@ struct DKIMCanonicalizationTests {
         #expect(Self.bodyHash(body, .simple).digest == Self.sha256(" C \r\nD \t E\r\n"))
     }
 
-    @Test("empty and unterminated bodies (RFC 6376 §3.4.3, §3.4.4 and errata 3133)", arguments: [
-        ("", DKIMCanonicalization.simple, "\r\n"),
-        ("", .relaxed, ""),
-        ("\r\n\r\n", .simple, "\r\n"),
-        ("\r\n\r\n", .relaxed, ""),
-        (" \t \r\n", .relaxed, ""),
-        ("abc", .simple, "abc\r\n"),
-        ("abc  ", .relaxed, "abc\r\n"),
-        ("a\r\n\r\nb\r\n\r\n", .relaxed, "a\r\n\r\nb\r\n"),
-        ("a\r\n \r\nb\r\n", .relaxed, "a\r\n\r\nb\r\n"),
-        ("a\rb \r\n", .relaxed, "a\rb\r\n"),
-    ])
+    @Test(
+        "empty and unterminated bodies (RFC 6376 §3.4.3, §3.4.4 and errata 3133)",
+        arguments: [
+            ("", DKIMCanonicalization.simple, "\r\n"),
+            ("", .relaxed, ""),
+            ("\r\n\r\n", .simple, "\r\n"),
+            ("\r\n\r\n", .relaxed, ""),
+            (" \t \r\n", .relaxed, ""),
+            ("abc", .simple, "abc\r\n"),
+            ("abc  ", .relaxed, "abc\r\n"),
+            ("a\r\n\r\nb\r\n\r\n", .relaxed, "a\r\n\r\nb\r\n"),
+            ("a\r\n \r\nb\r\n", .relaxed, "a\r\n\r\nb\r\n"),
+            ("a\rb \r\n", .relaxed, "a\rb\r\n"),
+        ])
     func bodies(_ body: String, _ c: DKIMCanonicalization, _ canonical: String) {
         let hash = Self.bodyHash(body, c)
         #expect(hash.digest == Self.sha256(canonical))
@@ -96,17 +99,23 @@ struct DKIMCanonicalizationTests {
         let m = DKIMMessage(Array("From someone Mon\nSubject : hi\n there\nX:\n".utf8), limits: .default)
         #expect(m.fields.map(\.name) == ["subject", "x"])
         #expect(m.bodyStart == m.bytes.count)
-        #expect(String(decoding: DKIMHeaderHash.canonicalizedField(m, at: 0, .relaxed), as: UTF8.self) == "subject:hi there\r\n")
-        #expect(String(decoding: DKIMHeaderHash.canonicalizedField(m, at: 0, .simple), as: UTF8.self) == "Subject : hi\r\n there\r\n")
+        #expect(
+            String(decoding: DKIMHeaderHash.canonicalizedField(m, at: 0, .relaxed), as: UTF8.self)
+                == "subject:hi there\r\n")
+        #expect(
+            String(decoding: DKIMHeaderHash.canonicalizedField(m, at: 0, .simple), as: UTF8.self)
+                == "Subject : hi\r\n there\r\n")
     }
 
-    @Test("tag lists (RFC 6376 §3.2)", arguments: [
-        ("v=1; a=rsa-sha256", ["v": "1", "a": "rsa-sha256"]),
-        (" v = 1 ;\r\n\ta=x y ;", ["v": "1", "a": "x y"]),
-        ("v=1;;", ["v": "1"]),
-        ("p=", ["p": ""]),
-        ("A_1=b", ["A_1": "b"]),
-    ])
+    @Test(
+        "tag lists (RFC 6376 §3.2)",
+        arguments: [
+            ("v=1; a=rsa-sha256", ["v": "1", "a": "rsa-sha256"]),
+            (" v = 1 ;\r\n\ta=x y ;", ["v": "1", "a": "x y"]),
+            ("v=1;;", ["v": "1"]),
+            ("p=", ["p": ""]),
+            ("A_1=b", ["A_1": "b"]),
+        ])
     func tagLists(_ text: String, _ expected: [String: String]) throws {
         let tags = try DKIMTagList(parsing: text)
         #expect(Dictionary(uniqueKeysWithValues: tags.tags.map { ($0.name, $0.value) }) == expected)
@@ -117,13 +126,15 @@ struct DKIMCanonicalizationTests {
         #expect(throws: DKIMFailure.self) { try DKIMTagList(parsing: text) }
     }
 
-    @Test("base64 (RFC 6376 §2.4)", arguments: [
-        ("TWFu", Array("Man".utf8)),
-        ("TW Fu\r\n\tYQ==", Array("Mana".utf8)),
-        ("TWFuYQ", Array("Mana".utf8)),
-        ("TWFuYW4=", Array("Manan".utf8)),
-        ("", []),
-    ])
+    @Test(
+        "base64 (RFC 6376 §2.4)",
+        arguments: [
+            ("TWFu", Array("Man".utf8)),
+            ("TW Fu\r\n\tYQ==", Array("Mana".utf8)),
+            ("TWFuYQ", Array("Mana".utf8)),
+            ("TWFuYW4=", Array("Manan".utf8)),
+            ("", []),
+        ])
     func base64(_ text: String, _ bytes: [UInt8]) {
         #expect(DKIMBase64.decode(text) == bytes)
     }
@@ -153,8 +164,10 @@ struct DKIMCanonicalizationTests {
         #expect(!DKIMDomainName.isValid("com"))
         #expect(DKIMDomainName.isValid("sel", minimumLabels: 1))
         #expect(DKIMDomainName.isValid("2024_01.sel", minimumLabels: 1))
-        for bad in ["", "example..com", ".example.com", "example.com.", "-a.com", "a-.com", "ex ample.com",
-                    "exa(mple.com", String(repeating: "a", count: 64) + ".com", "exämple.com"] {
+        for bad in [
+            "", "example..com", ".example.com", "example.com.", "-a.com", "a-.com", "ex ample.com",
+            "exa(mple.com", String(repeating: "a", count: 64) + ".com", "exämple.com",
+        ] {
             #expect(!DKIMDomainName.isValid(bad), "\(bad)")
         }
         #expect(DKIMDomainName.isSameOrSubdomain("a.example.com", of: "example.com"))

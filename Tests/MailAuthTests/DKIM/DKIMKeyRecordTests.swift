@@ -15,8 +15,10 @@ struct DKIMKeyRecordTests {
     @Test("DNS timeout and SERVFAIL are temperror; NXDOMAIN and no TXT data are permerror")
     func dnsOutcomes() async {
         let s = M.signer(.rsa2048)
-        for (answer, expected) in [(DKIMTestResolver.Answer.timeout, DKIMResult.temperror), (.servfail, .temperror),
-                                   (.nxdomain, .permerror), (.txt([]), .permerror)] {
+        for (answer, expected) in [
+            (DKIMTestResolver.Answer.timeout, DKIMResult.temperror), (.servfail, .temperror),
+            (.nxdomain, .permerror), (.txt([]), .permerror),
+        ] {
             let results = await Self.verifyWith(answer, signer: s)
             #expect(results.map(\.result) == [expected], "\(answer): \(results)")
             #expect(results.first?.domain == "example.com")
@@ -24,26 +26,28 @@ struct DKIMKeyRecordTests {
         }
     }
 
-    @Test("key record variants", arguments: [
-        ("v=DKIM1; k=rsa; p=%P", DKIMResult.pass),
-        ("k=rsa; p=%P", .pass),                               // v= is optional
-        ("p=%P", .pass),                                      // k= defaults to rsa
-        ("v=DKIM1; g=*; k=rsa; n=notes; p=%P; zz=unknown", .pass),   // g= (obsolete) and unknown tags ignored
-        ("v=DKIM1; h=sha1:sha256; p=%P", .pass),
-        ("v=DKIM1; h=sha1; p=%P", .permerror),                // RFC 6376 §3.6.1: the hash must be allowed
-        ("v=DKIM1; s=email; p=%P", .pass),
-        ("v=DKIM1; s=*; p=%P", .pass),
-        ("v=DKIM1; s=tlsrpt; p=%P", .permerror),
-        ("v=DKIM1; k=rsa; p=", .permerror),                   // revoked
-        ("v=DKIM1; k=rsa", .permerror),                       // no p=
-        ("k=rsa; v=DKIM1; p=%P", .permerror),                 // v= must come first
-        ("v=DKIM2; p=%P", .permerror),
-        ("v=DKIM1; k=ed25519; p=%P", .permerror),             // key type differs from a=rsa-sha256
-        ("v=DKIM1; k=dsa; p=%P", .permerror),
-        ("v=DKIM1; p=%P; p=%P", .permerror),                  // duplicate tag
-        ("v=DKIM1; p=AAAA", .permerror),                      // not an RSA key
-        ("v=DKIM1; p=%P!", .permerror),                       // not base64
-    ])
+    @Test(
+        "key record variants",
+        arguments: [
+            ("v=DKIM1; k=rsa; p=%P", DKIMResult.pass),
+            ("k=rsa; p=%P", .pass),  // v= is optional
+            ("p=%P", .pass),  // k= defaults to rsa
+            ("v=DKIM1; g=*; k=rsa; n=notes; p=%P; zz=unknown", .pass),  // g= (obsolete) and unknown tags ignored
+            ("v=DKIM1; h=sha1:sha256; p=%P", .pass),
+            ("v=DKIM1; h=sha1; p=%P", .permerror),  // RFC 6376 §3.6.1: the hash must be allowed
+            ("v=DKIM1; s=email; p=%P", .pass),
+            ("v=DKIM1; s=*; p=%P", .pass),
+            ("v=DKIM1; s=tlsrpt; p=%P", .permerror),
+            ("v=DKIM1; k=rsa; p=", .permerror),  // revoked
+            ("v=DKIM1; k=rsa", .permerror),  // no p=
+            ("k=rsa; v=DKIM1; p=%P", .permerror),  // v= must come first
+            ("v=DKIM2; p=%P", .permerror),
+            ("v=DKIM1; k=ed25519; p=%P", .permerror),  // key type differs from a=rsa-sha256
+            ("v=DKIM1; k=dsa; p=%P", .permerror),
+            ("v=DKIM1; p=%P; p=%P", .permerror),  // duplicate tag
+            ("v=DKIM1; p=AAAA", .permerror),  // not an RSA key
+            ("v=DKIM1; p=%P!", .permerror),  // not base64
+        ])
     func variants(_ template: String, _ expected: DKIMResult) async throws {
         let s = M.signer(.rsa2048)
         let p = try #require(s.keyRecord().components(separatedBy: "p=").last)
@@ -105,9 +109,11 @@ struct DKIMKeyRecordTests {
         let s = M.signer(.ed25519)
         let raw = DKIMTestKeys.ed25519.publicKey.rawRepresentation
         let spki = Data([0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]) + raw
-        let r = try await M.verify(s.sign(dkimSampleMessage), s, record: "v=DKIM1; k=ed25519; p=\(spki.base64EncodedString())")
+        let r = try await M.verify(
+            s.sign(dkimSampleMessage), s, record: "v=DKIM1; k=ed25519; p=\(spki.base64EncodedString())")
         #expect(r.result == .pass)
-        let short = try await M.verify(s.sign(dkimSampleMessage), s, record: "v=DKIM1; k=ed25519; p=\(raw.prefix(31).base64EncodedString())")
+        let short = try await M.verify(
+            s.sign(dkimSampleMessage), s, record: "v=DKIM1; k=ed25519; p=\(raw.prefix(31).base64EncodedString())")
         #expect(short.result == .permerror)
     }
 

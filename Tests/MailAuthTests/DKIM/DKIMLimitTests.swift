@@ -67,18 +67,20 @@ struct DKIMLimitTests {
         #expect(refused.first?.reason.contains("longer than") == true)
     }
 
-    @Test("malformed messages give results, not crashes", arguments: [
-        "DKIM-Signature:",
-        "DKIM-Signature: ;;;;\r\n",
-        "DKIM-Signature: v=1; b=\r\n\r\n",
-        "DKIM-Signature: =\r\n",
-        "DKIM-Signature: v=1; a=rsa-sha256; b=; bh=; d=; h=; s=\r\n",
-        "DKIM-Signature: v=1; a=rsa-sha256; b=AAAA; bh=AAAA; d=example.com; h=from; s=sel; l=999999999999999999999999999999\r\nFrom: a\r\n\r\nbody",
-        "DKIM-Signature: v=1; a=rsa-sha256; b=AAAA; bh=AAAA; d=example.com; h=from; s=sel; t=99999999999999999999999\r\n\r\n",
-        " continuation first\r\nDKIM-Signature: v=1\r\nno colon here\r\n\r\n",
-        "DKIM-Signature: v=1\r\n\u{0}\u{1}\u{FF}: x\r\n",
-        "\r\n\r\nDKIM-Signature: v=1\r\n",
-    ])
+    @Test(
+        "malformed messages give results, not crashes",
+        arguments: [
+            "DKIM-Signature:",
+            "DKIM-Signature: ;;;;\r\n",
+            "DKIM-Signature: v=1; b=\r\n\r\n",
+            "DKIM-Signature: =\r\n",
+            "DKIM-Signature: v=1; a=rsa-sha256; b=; bh=; d=; h=; s=\r\n",
+            "DKIM-Signature: v=1; a=rsa-sha256; b=AAAA; bh=AAAA; d=example.com; h=from; s=sel; l=999999999999999999999999999999\r\nFrom: a\r\n\r\nbody",
+            "DKIM-Signature: v=1; a=rsa-sha256; b=AAAA; bh=AAAA; d=example.com; h=from; s=sel; t=99999999999999999999999\r\n\r\n",
+            " continuation first\r\nDKIM-Signature: v=1\r\nno colon here\r\n\r\n",
+            "DKIM-Signature: v=1\r\n\u{0}\u{1}\u{FF}: x\r\n",
+            "\r\n\r\nDKIM-Signature: v=1\r\n",
+        ])
     func malformed(_ text: String) async {
         let resolver = DKIMTestResolver()
         let results = await DKIMVerifier(resolver: resolver).verify(Array(text.utf8))
@@ -107,7 +109,9 @@ struct DKIMLimitTests {
         for name in ["From:", "To:", "Subject:", "Date:"] {
             let start = try #require(text.range(of: "\r\n" + name)).lowerBound.utf16Offset(in: text) + 2
             var end = start
-            while end < signed.count, !(signed[end] == 0x0A && end + 1 < signed.count && signed[end + 1] != 0x20) { end += 1 }
+            while end < signed.count, !(signed[end] == 0x0A && end + 1 < signed.count && signed[end + 1] != 0x20) {
+                end += 1
+            }
             protected += Array(start..<end)
         }
         let alnum = protected.filter { DKIMLimitTests.isAlnum(signed[$0]) }
@@ -133,4 +137,3 @@ struct DKIMLimitTests {
         #expect(r.reason.contains("unsigned"))
     }
 }
-

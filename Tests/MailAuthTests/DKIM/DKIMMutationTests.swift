@@ -13,8 +13,10 @@ struct DKIMMutationTests {
         var header: String
         var body: String
         var testDescription: String { "\(header)/\(body)" }
-        static let all = [Canon(header: "simple", body: "simple"), Canon(header: "simple", body: "relaxed"),
-                          Canon(header: "relaxed", body: "simple"), Canon(header: "relaxed", body: "relaxed")]
+        static let all = [
+            Canon(header: "simple", body: "simple"), Canon(header: "simple", body: "relaxed"),
+            Canon(header: "relaxed", body: "simple"), Canon(header: "relaxed", body: "relaxed"),
+        ]
     }
 
     static func signer(_ kind: KeyKind, _ canon: Canon = Canon(header: "relaxed", body: "relaxed")) -> DKIMTestSigner {
@@ -29,7 +31,9 @@ struct DKIMMutationTests {
     }
 
     /// Verifies `message` with the signer's key published; returns the single result.
-    static func verify(_ message: String, _ signer: DKIMTestSigner, record: String? = nil) async throws -> DKIMSignatureResult {
+    static func verify(
+        _ message: String, _ signer: DKIMTestSigner, record: String? = nil
+    ) async throws -> DKIMSignatureResult {
         let resolver = DKIMTestResolver(txt: [signer.keyName: record ?? signer.keyRecord()])
         let results = await DKIMVerifier(resolver: resolver, now: { now }).verify(Array(message.utf8))
         try #require(results.count == 1)
@@ -59,7 +63,8 @@ struct DKIMMutationTests {
     @Test("a changed signed header fails the signature", arguments: KeyKind.allCases, Canon.all)
     func signedHeader(_ kind: KeyKind, _ canon: Canon) async throws {
         let s = Self.signer(kind, canon)
-        let signed = s.sign(dkimSampleMessage).replacingOccurrences(of: "To: Bob <bob@example.org>", with: "To: Eve <eve@example.org>")
+        let signed = s.sign(dkimSampleMessage).replacingOccurrences(
+            of: "To: Bob <bob@example.org>", with: "To: Eve <eve@example.org>")
         let r = try await Self.verify(signed, s)
         #expect(r.result == .fail)
         #expect(r.reason.contains("signature did not verify"))
@@ -69,9 +74,11 @@ struct DKIMMutationTests {
     func headerWhitespace(_ kind: KeyKind, _ canon: Canon) async throws {
         let s = Self.signer(kind, canon)
         let expected: DKIMResult = canon.header == "relaxed" ? .pass : .fail
-        for (from, to) in [("Subject: Quarterly   report", "Subject:Quarterly \t report "),
-                           ("To: Bob", "to:   Bob"),
-                           ("Subject: Quarterly   report\r\n (folded)", "Subject: Quarterly report (folded)")] {
+        for (from, to) in [
+            ("Subject: Quarterly   report", "Subject:Quarterly \t report "),
+            ("To: Bob", "to:   Bob"),
+            ("Subject: Quarterly   report\r\n (folded)", "Subject: Quarterly report (folded)"),
+        ] {
             let signed = s.sign(dkimSampleMessage).replacingOccurrences(of: from, with: to)
             let r = try await Self.verify(signed, s)
             #expect(r.result == expected, "\(from) → \(to): \(r.reason)")
@@ -82,21 +89,25 @@ struct DKIMMutationTests {
     func bodyWhitespace(_ kind: KeyKind, _ canon: Canon) async throws {
         let s = Self.signer(kind, canon)
         let expected: DKIMResult = canon.body == "relaxed" ? .pass : .fail
-        for (from, to) in [("numbers  are", "numbers \t  are"), ("Hello Bob,\r\n", "Hello Bob,  \r\n"), ("in.  \r\n", "in.\r\n")] {
+        for (from, to) in [
+            ("numbers  are", "numbers \t  are"), ("Hello Bob,\r\n", "Hello Bob,  \r\n"), ("in.  \r\n", "in.\r\n"),
+        ] {
             let signed = s.sign(dkimSampleMessage).replacingOccurrences(of: from, with: to)
             let r = try await Self.verify(signed, s)
             #expect(r.result == expected, "\(from.debugDescription) → \(to.debugDescription): \(r.reason)")
         }
     }
 
-    @Test("trailing empty lines are ignored, and an unsigned header may be added", arguments: KeyKind.allCases, Canon.all)
+    @Test(
+        "trailing empty lines are ignored, and an unsigned header may be added", arguments: KeyKind.allCases, Canon.all)
     func harmlessChanges(_ kind: KeyKind, _ canon: Canon) async throws {
         let s = Self.signer(kind, canon)
         let more = try await Self.verify(s.sign(dkimSampleMessage) + "\r\n\r\n", s)
         #expect(more.result == .pass, "\(more.reason)")
-        let fewer = try await Self.verify(String(s.sign(dkimSampleMessage).dropLast(2)), s)   // drops two of the trailing CRLFs
+        let fewer = try await Self.verify(String(s.sign(dkimSampleMessage).dropLast(2)), s)  // drops two of the trailing CRLFs
         #expect(fewer.result == .pass, "\(fewer.reason)")
-        let added = try await Self.verify(s.sign(dkimSampleMessage).replacingOccurrences(of: "Message-ID:", with: "X-Spam: no\r\nMessage-ID:"), s)
+        let added = try await Self.verify(
+            s.sign(dkimSampleMessage).replacingOccurrences(of: "Message-ID:", with: "X-Spam: no\r\nMessage-ID:"), s)
         #expect(added.result == .pass, "\(added.reason)")
     }
 
@@ -115,7 +126,9 @@ struct DKIMMutationTests {
         #expect(truncated.result == .fail)
     }
 
-    @Test("h= over-signing: an added Subject breaks an over-signed signature, not a plain one", arguments: KeyKind.allCases)
+    @Test(
+        "h= over-signing: an added Subject breaks an over-signed signature, not a plain one",
+        arguments: KeyKind.allCases)
     func overSigning(_ kind: KeyKind) async throws {
         var s = Self.signer(kind)
         let addOnTop = { (m: String) in "Subject: Buy now\r\n" + m }
@@ -123,7 +136,8 @@ struct DKIMMutationTests {
         let plain = try await Self.verify(addOnTop(s.sign(dkimSampleMessage)), s)
         #expect(plain.result == .pass)
         // Added below, it is the one selected: fail.
-        let below = s.sign(dkimSampleMessage).replacingOccurrences(of: "Message-ID:", with: "Subject: Buy now\r\nMessage-ID:")
+        let below = s.sign(dkimSampleMessage).replacingOccurrences(
+            of: "Message-ID:", with: "Subject: Buy now\r\nMessage-ID:")
         #expect(try await Self.verify(below, s).result == .fail)
         // Over-signed h=...:subject:subject: any added Subject is selected: fail.
         s.signedHeaders += ["subject"]
@@ -145,8 +159,10 @@ struct DKIMMutationTests {
         s.signedHeaders = ["from", "received", "received", "x-missing", "subject"]
         let message = "Received: by b\r\n" + dkimSampleMessage
         #expect(try await Self.verify(s.sign(message), s).result == .pass)
-        let reordered = s.sign(message).replacingOccurrences(of: "Received: by b\r\nReceived: from", with: "Received: from")
-            .replacingOccurrences(of: "Message-ID:", with: "Received: by b\r\nMessage-ID:")
+        let reordered = s.sign(message).replacingOccurrences(
+            of: "Received: by b\r\nReceived: from", with: "Received: from"
+        )
+        .replacingOccurrences(of: "Message-ID:", with: "Received: by b\r\nMessage-ID:")
         #expect(try await Self.verify(reordered, s).result == .fail)
     }
 

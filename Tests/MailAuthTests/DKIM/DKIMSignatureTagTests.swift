@@ -22,12 +22,12 @@ struct DKIMSignatureTagTests {
         let now: Int64 = 1_700_000_100
         let cases: [(Int64?, Int64?, DKIMResult)] = [
             (now - 100, now + 3600, .pass),
-            (now - 100_000, now - 50_000, .permerror),     // expired
-            (now - 100, now - 200, .permerror),            // x < t
-            (now + 100_000, nil, .permerror),              // t far in the future
-            (now + 600, nil, .pass),                       // t slightly ahead: clock skew
-            (nil, now - 600, .pass),                       // x just passed: clock skew
-            (nil, nil, .pass),                             // neither
+            (now - 100_000, now - 50_000, .permerror),  // expired
+            (now - 100, now - 200, .permerror),  // x < t
+            (now + 100_000, nil, .permerror),  // t far in the future
+            (now + 600, nil, .pass),  // t slightly ahead: clock skew
+            (nil, now - 600, .pass),  // x just passed: clock skew
+            (nil, nil, .pass),  // neither
         ]
         for (t, x, expected) in cases {
             var s = M.signer(.ed25519)
@@ -38,26 +38,28 @@ struct DKIMSignatureTagTests {
         }
     }
 
-    @Test("invalid or unsupported tags are permerror", arguments: [
-        ("v=1;", "v=2;"),
-        ("a=ed25519-sha256", "a=ed448-sha512"),
-        ("c=relaxed/relaxed", "c=relaxed/fancy"),
-        ("c=relaxed/relaxed", "c=relaxed/relaxed/simple"),
-        ("d=example.com", "d=example.com(.attacker.example"),
-        ("d=example.com", "d=com"),
-        ("s=sel", "s=se/l"),
-        ("s=sel;", "s=sel; q=dns/foo;"),
-        ("s=sel;", "s=sel; i=alice@attacker.example;"),
-        ("s=sel;", "s=sel; i=alice@notexample.com;"),
-        ("s=sel;", "s=sel; l=12x;"),
-        ("s=sel;", "s=sel; s=sel2;"),
-        ("t=1700000000", "t=17000000O0"),
-        ("h=from:to", "h=to"),
-        ("h=from:to", "h=from::to"),
-        ("v=1;", "v=1; 9x=1;"),
-        ("v=1;", "v=1; bad;"),
-        ("; \r\n\tbh=", "; \r\n\tbh=!!!!"),
-    ])
+    @Test(
+        "invalid or unsupported tags are permerror",
+        arguments: [
+            ("v=1;", "v=2;"),
+            ("a=ed25519-sha256", "a=ed448-sha512"),
+            ("c=relaxed/relaxed", "c=relaxed/fancy"),
+            ("c=relaxed/relaxed", "c=relaxed/relaxed/simple"),
+            ("d=example.com", "d=example.com(.attacker.example"),
+            ("d=example.com", "d=com"),
+            ("s=sel", "s=se/l"),
+            ("s=sel;", "s=sel; q=dns/foo;"),
+            ("s=sel;", "s=sel; i=alice@attacker.example;"),
+            ("s=sel;", "s=sel; i=alice@notexample.com;"),
+            ("s=sel;", "s=sel; l=12x;"),
+            ("s=sel;", "s=sel; s=sel2;"),
+            ("t=1700000000", "t=17000000O0"),
+            ("h=from:to", "h=to"),
+            ("h=from:to", "h=from::to"),
+            ("v=1;", "v=1; 9x=1;"),
+            ("v=1;", "v=1; bad;"),
+            ("; \r\n\tbh=", "; \r\n\tbh=!!!!"),
+        ])
     func invalid(_ from: String, _ to: String) async throws {
         let s = M.signer(.ed25519)
         let signed = s.sign(dkimSampleMessage)
@@ -72,7 +74,8 @@ struct DKIMSignatureTagTests {
         let s = M.signer(.ed25519)
         let signed = s.sign(dkimSampleMessage)
         // Rename the tag so it no longer counts (tags are case-sensitive).
-        let mutated = signed.replacingOccurrences(of: " \(tag)=", with: " z\(tag)=").replacingOccurrences(of: "\t\(tag)=", with: "\tz\(tag)=")
+        let mutated = signed.replacingOccurrences(of: " \(tag)=", with: " z\(tag)=").replacingOccurrences(
+            of: "\t\(tag)=", with: "\tz\(tag)=")
         let r = try await M.verify(mutated, s)
         #expect(r.result == .permerror, "\(r.reason)")
         #expect(r.reason.contains("\(tag)="))
@@ -97,7 +100,8 @@ struct DKIMSignatureTagTests {
     @Test("hostile tag values are not echoed raw: claims are dropped, reasons are clipped and cleaned")
     func hostileValues() async throws {
         let long = String(repeating: "x", count: 500)
-        let text = "DKIM-Signature: v=1; a=rsa-sha256; d=ex\u{7}ample.com; s=\(long); i=\u{1B}[31m@x; h=from; bh=AAAA; b=AAAA\r\n"
+        let text =
+            "DKIM-Signature: v=1; a=rsa-sha256; d=ex\u{7}ample.com; s=\(long); i=\u{1B}[31m@x; h=from; bh=AAAA; b=AAAA\r\n"
             + "From: a@example.com\r\n\r\nbody\r\n"
         let results = await DKIMVerifier(resolver: DKIMTestResolver()).verify(Array(text.utf8))
         let r = try #require(results.first)

@@ -54,11 +54,15 @@ struct DKIMTestSigner {
         let canonicalBody = bodyCanonicalization == "simple" ? Self.simpleBody(body) : Self.relaxedBody(body)
         let algorithm = algorithm ?? defaultAlgorithm
         let sha1 = algorithm == "rsa-sha1"
-        let bh = sha1 ? Data(Insecure.SHA1.hash(data: Data(canonicalBody.utf8))).base64EncodedString()
+        let bh =
+            sha1
+            ? Data(Insecure.SHA1.hash(data: Data(canonicalBody.utf8))).base64EncodedString()
             : Data(SHA256.hash(data: Data(canonicalBody.utf8))).base64EncodedString()
 
-        var tags = ["v=1", "a=\(algorithm)", "c=\(canonicalizationTag ?? "\(headerCanonicalization)/\(bodyCanonicalization)")",
-                    "d=\(domain)", "s=\(selector)"]
+        var tags = [
+            "v=1", "a=\(algorithm)", "c=\(canonicalizationTag ?? "\(headerCanonicalization)/\(bodyCanonicalization)")",
+            "d=\(domain)", "s=\(selector)",
+        ]
         if let identity { tags.append("i=\(identity)") }
         if bodyLength { tags.append("l=\(canonicalBody.utf8.count)") }
         if let timestamp { tags.append("t=\(timestamp)") }
@@ -78,16 +82,19 @@ struct DKIMTestSigner {
             data += canonicalHeader(matches[matches.count - 1 - taken])
         }
         var sigField = canonicalHeader(unsignedField + "\r\n")
-        sigField.removeLast()   // the trailing CRLF (one Character in Swift)
+        sigField.removeLast()  // the trailing CRLF (one Character in Swift)
         data += sigField
 
         let signature: Data
         switch key {
         case .rsa(let k):
             if sha1 {
-                signature = try! k.signature(for: Insecure.SHA1.hash(data: Data(data.utf8)), padding: .insecurePKCS1v1_5).rawRepresentation
+                signature = try! k.signature(
+                    for: Insecure.SHA1.hash(data: Data(data.utf8)), padding: .insecurePKCS1v1_5
+                ).rawRepresentation
             } else {
-                signature = try! k.signature(for: SHA256.hash(data: Data(data.utf8)), padding: .insecurePKCS1v1_5).rawRepresentation
+                signature = try! k.signature(for: SHA256.hash(data: Data(data.utf8)), padding: .insecurePKCS1v1_5)
+                    .rawRepresentation
             }
         case .ed25519(let k):
             signature = try! k.signature(for: Data(SHA256.hash(data: Data(data.utf8))))
@@ -121,7 +128,11 @@ struct DKIMTestSigner {
         let body = parts.dropFirst().joined(separator: "\r\n\r\n")
         var fields: [String] = []
         for line in head.components(separatedBy: "\r\n").dropLast() {
-            if line.first == " " || line.first == "\t" { fields[fields.count - 1] += line + "\r\n" } else { fields.append(line + "\r\n") }
+            if line.first == " " || line.first == "\t" {
+                fields[fields.count - 1] += line + "\r\n"
+            } else {
+                fields.append(line + "\r\n")
+            }
         }
         return (fields, body)
     }
@@ -160,20 +171,20 @@ enum DKIMTestKeys {
 
 /// A plain test message (CRLF).
 let dkimSampleMessage = """
-Received: from mx.example.net by mx.example.org; Mon, 13 Nov 2023 10:00:00 +0000\r
-From: Alice Example <alice@example.com>\r
-To: Bob <bob@example.org>\r
-Subject: Quarterly   report\r
- (folded)\r
-Date: Mon, 13 Nov 2023 10:00:00 +0000\r
-Message-ID: <1@example.com>\r
-\r
-Hello Bob,\r
-\r
-the numbers  are\tin.  \r
-\r
-Alice\r
-\r
-\r
+    Received: from mx.example.net by mx.example.org; Mon, 13 Nov 2023 10:00:00 +0000\r
+    From: Alice Example <alice@example.com>\r
+    To: Bob <bob@example.org>\r
+    Subject: Quarterly   report\r
+     (folded)\r
+    Date: Mon, 13 Nov 2023 10:00:00 +0000\r
+    Message-ID: <1@example.com>\r
+    \r
+    Hello Bob,\r
+    \r
+    the numbers  are\tin.  \r
+    \r
+    Alice\r
+    \r
+    \r
 
-"""
+    """

@@ -35,8 +35,8 @@ enum DKIMFixtures {
 
     static let cases: [DKIMVectorCase] = {
         guard let url = directory?.appendingPathComponent("index.json"),
-              let data = try? Data(contentsOf: url),
-              let index = try? JSONDecoder().decode(Index.self, from: data)
+            let data = try? Data(contentsOf: url),
+            let index = try? JSONDecoder().decode(Index.self, from: data)
         else { return [] }
         return index.cases
     }()
@@ -49,7 +49,10 @@ enum DKIMFixtures {
         lf.reserveCapacity(raw.count)
         var i = raw.startIndex
         while i < raw.endIndex {
-            if raw[i] == 0x0D, raw.index(after: i) < raw.endIndex, raw[raw.index(after: i)] == 0x0A { i = raw.index(after: i); continue }
+            if raw[i] == 0x0D, raw.index(after: i) < raw.endIndex, raw[raw.index(after: i)] == 0x0A {
+                i = raw.index(after: i)
+                continue
+            }
             lf.append(raw[i])
             i = raw.index(after: i)
         }
@@ -74,14 +77,17 @@ struct DKIMVectorTests {
     func vector(_ vector: DKIMVectorCase) async throws {
         let message = try DKIMFixtures.message(vector.file)
         let resolver = DKIMTestResolver(txt: vector.dns_txt)
-        let verifier = DKIMVerifier(resolver: resolver, now: { Date(timeIntervalSince1970: TimeInterval(vector.verify_time)) })
+        let verifier = DKIMVerifier(
+            resolver: resolver, now: { Date(timeIntervalSince1970: TimeInterval(vector.verify_time)) })
         let results = await verifier.verify(message)
 
         try #require(results.count == vector.signatures.count, "\(results)")
         for expected in vector.signatures {
             let actual = results[expected.index]
             // Hard check: pass versus not-pass. Soft check (also enforced here): the category.
-            #expect((actual.result == .pass) == (expected.result == "pass"), "signature \(expected.index): \(actual.reason)")
+            #expect(
+                (actual.result == .pass) == (expected.result == "pass"), "signature \(expected.index): \(actual.reason)"
+            )
             #expect(actual.result.rawValue == expected.result, "signature \(expected.index): \(actual.reason)")
             #expect(actual.domain == expected.d.lowercased())
             #expect(actual.selector == expected.s)
@@ -100,7 +106,10 @@ struct DKIMVectorTests {
         #expect(results.map(\.algorithm) == ["ed25519-sha256", "rsa-sha256"])
         #expect(results.allSatisfy { $0.domain == "football.example.com" })
         #expect(results[0].reason.contains("Ed25519"))
-        #expect(Set(resolver.queriedNames) == ["brisbane._domainkey.football.example.com", "test._domainkey.football.example.com"])
+        #expect(
+            Set(resolver.queriedNames) == [
+                "brisbane._domainkey.football.example.com", "test._domainkey.football.example.com",
+            ])
     }
 
     @Test("mail-auth-005 passes at verify_time but is expired (permerror) today")

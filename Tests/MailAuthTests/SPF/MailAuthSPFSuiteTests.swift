@@ -69,8 +69,9 @@ struct MailAuthSPFSuiteTests {
                     for (position, literal) in Self.list(data).enumerated() {
                         let address = try #require(IPAddress(literal))
                         let exchange = "mx.\(address).\(position)"
-                        zone.replace(exchange, type: address.isIPv4 ? .a : .aaaa,
-                                     with: [address.isIPv4 ? .a(address) : .aaaa(address)])
+                        zone.replace(
+                            exchange, type: address.isIPv4 ? .a : .aaaa,
+                            with: [address.isIPv4 ? .a(address) : .aaaa(address)])
                         records.append(.mx(preference: UInt16(position + 1), exchange: exchange))
                     }
                     zone.replace(owner, type: .mx, with: records)
@@ -83,10 +84,11 @@ struct MailAuthSPFSuiteTests {
                     let verdict = await Self.verify(zone: zone, ip: ip, helo: helo, sender: sender)
                     var passed = verdict.result.rawValue == result
                     if !explanation.isEmpty { passed = passed && verdict.explanation == explanation }
-                    checks.append(Check(
-                        label: "\(file).yml / \(name) #\(number)", passed: passed,
-                        detail: "helo \(helo), sender \(sender), ip \(ip): expected \(value), got "
-                            + "\(verdict.result.rawValue) \(verdict.explanation ?? "") (\(verdict.reason))"))
+                    checks.append(
+                        Check(
+                            label: "\(file).yml / \(name) #\(number)", passed: passed,
+                            detail: "helo \(helo), sender \(sender), ip \(ip): expected \(value), got "
+                                + "\(verdict.result.rawValue) \(verdict.explanation ?? "") (\(verdict.reason))"))
                 default: continue
                 }
             }
@@ -119,8 +121,9 @@ struct MailAuthSPFSuiteTests {
         var checks: [Check] = []
         for file in Self.files { checks += try await Self.run(file: file) }
         let agreeing = checks.filter(\.passed).count
-        print("mail-auth SPF suite: \(agreeing)/\(checks.count) checks agree "
-            + "(\(Self.knownDeviations.count) known deviations where RFC 7208 wins)")
+        print(
+            "mail-auth SPF suite: \(agreeing)/\(checks.count) checks agree "
+                + "(\(Self.knownDeviations.count) known deviations where RFC 7208 wins)")
         #expect(checks.count == 163)
         for check in checks {
             if let why = Self.knownDeviations[check.label] {

@@ -56,15 +56,16 @@ extension OpenSPFSuite.Scenario {
 
 extension OpenSPFSuite.ZoneEntry {
     var record: DNSZone.Record? {
-        let recordType: DNSRecordType? = switch type {
-        case "TXT": .txt
-        case "A": .a
-        case "AAAA": .aaaa
-        case "MX": .mx
-        case "PTR": .ptr
-        case "CNAME": .cname
-        default: nil
-        }
+        let recordType: DNSRecordType? =
+            switch type {
+            case "TXT": .txt
+            case "A": .a
+            case "AAAA": .aaaa
+            case "MX": .mx
+            case "PTR": .ptr
+            case "CNAME": .cname
+            default: nil
+            }
         if timeout == true, let recordType { return .typeTimeout(recordType) }
         switch type {
         case "TIMEOUT": return .timeoutMarker
@@ -87,7 +88,9 @@ enum SPFFixture {
     }
 
     static func url(_ path: String) throws -> URL {
-        guard let root = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else { throw Missing(path: path) }
+        guard let root = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
+            throw Missing(path: path)
+        }
         let url = root.appendingPathComponent(path)
         guard FileManager.default.fileExists(atPath: url.path) else { throw Missing(path: path) }
         return url

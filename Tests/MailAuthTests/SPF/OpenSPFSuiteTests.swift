@@ -21,9 +21,10 @@ struct OpenSPFSuiteTests {
             let evaluator = SPFEvaluator(resolver: resolver, receivingHost: "receiver.example.org")
             for testCase in scenario.tests {
                 guard let ip = IPAddress(testCase.host) else {
-                    outcomes.append(.init(
-                        scenario: scenario.description, name: testCase.name, passed: false,
-                        detail: "bad host \(testCase.host)"))
+                    outcomes.append(
+                        .init(
+                            scenario: scenario.description, name: testCase.name, passed: false,
+                            detail: "bad host \(testCase.host)"))
                     continue
                 }
                 let verdict = await evaluator.evaluate(clientIP: ip, mailFrom: testCase.mailfrom, helo: testCase.helo)
@@ -32,11 +33,12 @@ struct OpenSPFSuiteTests {
                     // "DEFAULT" is the suite driver's default explanation, i.e. no exp= text.
                     passed = passed && verdict.explanation == (expected == "DEFAULT" ? nil : expected)
                 }
-                outcomes.append(.init(
-                    scenario: scenario.description, name: testCase.name, passed: passed,
-                    detail: "expected \(testCase.result)\(testCase.explanation.map { " \"\($0)\"" } ?? ""), "
-                        + "got \(verdict.result.rawValue)\(verdict.explanation.map { " \"\($0)\"" } ?? "") "
-                        + "(\(verdict.reason))"))
+                outcomes.append(
+                    .init(
+                        scenario: scenario.description, name: testCase.name, passed: passed,
+                        detail: "expected \(testCase.result)\(testCase.explanation.map { " \"\($0)\"" } ?? ""), "
+                            + "got \(verdict.result.rawValue)\(verdict.explanation.map { " \"\($0)\"" } ?? "") "
+                            + "(\(verdict.reason))"))
             }
         }
         return outcomes
@@ -48,7 +50,9 @@ struct OpenSPFSuiteTests {
         let passed = outcomes.filter(\.passed).count
         print("openspf RFC 7208 suite: \(passed)/\(outcomes.count) cases pass")
         if ProcessInfo.processInfo.environment["SPF_SUITE_VERBOSE"] != nil {
-            for outcome in outcomes { print("  \(outcome.passed ? "ok  " : "FAIL") \(outcome.name): \(outcome.detail)") }
+            for outcome in outcomes {
+                print("  \(outcome.passed ? "ok  " : "FAIL") \(outcome.name): \(outcome.detail)")
+            }
         }
         #expect(outcomes.count == 203)
         for failure in outcomes where !failure.passed {

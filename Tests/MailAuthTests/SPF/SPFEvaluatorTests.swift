@@ -9,7 +9,8 @@ struct SPFEvaluatorTests {
     static let client = IPAddress("192.0.2.10")!
 
     static func evaluate(
-        _ zone: DNSZone, ip: IPAddress = client, mailFrom: String = "alice@example.com", helo: String = "mx.example.net",
+        _ zone: DNSZone, ip: IPAddress = client, mailFrom: String = "alice@example.com",
+        helo: String = "mx.example.net",
         limits: SPFLimits = .rfc7208
     ) async -> (SPFVerdict, ZoneResolver) {
         let resolver = ZoneResolver(zone)
@@ -57,10 +58,12 @@ struct SPFEvaluatorTests {
         #expect(noLocal.explanation == "postmaster@example.com")
     }
 
-    @Test("malformed domains are none without any query", arguments: [
-        "user@localhost", "user@[192.0.2.1]", "user@a..example.com", "user@exa mple.com",
-        "user@" + String(repeating: "a", count: 64) + ".example.com",
-    ])
+    @Test(
+        "malformed domains are none without any query",
+        arguments: [
+            "user@localhost", "user@[192.0.2.1]", "user@a..example.com", "user@exa mple.com",
+            "user@" + String(repeating: "a", count: 64) + ".example.com",
+        ])
     func malformed(mailFrom: String) async {
         let (verdict, resolver) = await Self.evaluate(DNSZone(), mailFrom: mailFrom)
         #expect(verdict.result == .none)
@@ -87,16 +90,18 @@ struct SPFEvaluatorTests {
 
     // MARK: DNS failures
 
-    @Test("timeouts and SERVFAIL are temperror", arguments: [
-        ("example.com", DNSRecordType.txt, DNSZone.Fault.timeout, "v=spf1 -all"),
-        ("example.com", .txt, .serverFailure, "v=spf1 -all"),
-        ("a.example.com", .a, .timeout, "v=spf1 a:a.example.com -all"),
-        ("mx.example.com", .mx, .serverFailure, "v=spf1 mx:mx.example.com -all"),
-        ("host.example.com", .a, .serverFailure, "v=spf1 mx:mx.example.com -all"),
-        ("inc.example.com", .txt, .timeout, "v=spf1 include:inc.example.com -all"),
-        ("bl.example.com", .a, .refused, "v=spf1 exists:bl.example.com -all"),
-        ("next.example.com", .txt, .serverFailure, "v=spf1 redirect=next.example.com"),
-    ] as [(String, DNSRecordType, DNSZone.Fault, String)])
+    @Test(
+        "timeouts and SERVFAIL are temperror",
+        arguments: [
+            ("example.com", DNSRecordType.txt, DNSZone.Fault.timeout, "v=spf1 -all"),
+            ("example.com", .txt, .serverFailure, "v=spf1 -all"),
+            ("a.example.com", .a, .timeout, "v=spf1 a:a.example.com -all"),
+            ("mx.example.com", .mx, .serverFailure, "v=spf1 mx:mx.example.com -all"),
+            ("host.example.com", .a, .serverFailure, "v=spf1 mx:mx.example.com -all"),
+            ("inc.example.com", .txt, .timeout, "v=spf1 include:inc.example.com -all"),
+            ("bl.example.com", .a, .refused, "v=spf1 exists:bl.example.com -all"),
+            ("next.example.com", .txt, .serverFailure, "v=spf1 redirect=next.example.com"),
+        ] as [(String, DNSRecordType, DNSZone.Fault, String)])
     func temporaryFailures(name: String, type: DNSRecordType, fault: DNSZone.Fault, record: String) async {
         var zone = Self.zone(["example.com": record])
         zone.add("mx.example.com", .mx(preference: 10, exchange: "host.example.com"))
@@ -173,7 +178,13 @@ struct SPFEvaluatorTests {
         zone.add("h.example.com", .a("198.51.100.1"))
         // include(1) include(2) a×3(5) redirect(6) a×3(9): pass at the ip4 term.
         #expect(await Self.evaluate(zone).0.result == .pass)
-        zone.replace("r.example.com", type: .txt, with: [.txt("v=spf1 a:h.example.com a:h.example.com a:h.example.com a:h.example.com a:h.example.com ip4:192.0.2.10")])
+        zone.replace(
+            "r.example.com", type: .txt,
+            with: [
+                .txt(
+                    "v=spf1 a:h.example.com a:h.example.com a:h.example.com a:h.example.com a:h.example.com ip4:192.0.2.10"
+                )
+            ])
         #expect(await Self.evaluate(zone).0.result == .permerror)
     }
 
@@ -186,8 +197,9 @@ struct SPFEvaluatorTests {
         zone.addName("empty.example.com")
         #expect(await Self.evaluate(zone, mailFrom: "a@two.example.com").0.result == .neutral)
         #expect(await Self.evaluate(zone, mailFrom: "a@three.example.com").0.result == .permerror)
-        #expect(await Self.evaluate(zone, mailFrom: "a@three.example.com", limits: SPFLimits(voidLookups: 3)).0.result
-            == .neutral)
+        #expect(
+            await Self.evaluate(zone, mailFrom: "a@three.example.com", limits: SPFLimits(voidLookups: 3)).0.result
+                == .neutral)
     }
 
     @Test("an mx term may look up 10 exchanges; needing an 11th is a permerror")
@@ -225,7 +237,8 @@ struct SPFEvaluatorTests {
     @Test("exp= is looked up only for fail, never for an include's record, and counts against no limit")
     func explanationLookups() async {
         var zone = Self.zone([
-            "example.com": "v=spf1 a:nx1.example.com a:nx2.example.com include:inc.example.com -all exp=why.example.com",
+            "example.com":
+                "v=spf1 a:nx1.example.com a:nx2.example.com include:inc.example.com -all exp=why.example.com",
             "inc.example.com": "v=spf1 -all exp=inc-why.example.com",
             "why.example.com": "%{i} is not one of %{d}'s servers (%{r})",
             "inc-why.example.com": "wrong",
@@ -235,7 +248,8 @@ struct SPFEvaluatorTests {
         #expect(fail.result == .fail)
         #expect(fail.explanation == "192.0.2.10 is not one of example.com's servers (mx.example.org)")
         #expect(!resolver.queries.contains { $0.name == "inc-why.example.com" })
-        let (pass, passResolver) = await Self.evaluate(zone, ip: IPAddress("192.0.2.11")!, mailFrom: "a@inc.example.com")
+        let (pass, passResolver) = await Self.evaluate(
+            zone, ip: IPAddress("192.0.2.11")!, mailFrom: "a@inc.example.com")
         #expect(pass.result == .fail)
         #expect(pass.explanation == "wrong")
         #expect(passResolver.queryCount(of: .txt) == 2)
@@ -252,8 +266,9 @@ struct SPFEvaluatorTests {
         zone.add("mail.example.net", .a("192.0.2.10"))
         let (verdict, resolver) = await Self.evaluate(zone)
         #expect(verdict.result == .pass)
-        #expect(resolver.queries.map(\.description) == [
-            "txt example.com", "txt a.example.net", "txt b.example.net", "txt c.example.net", "a mail.example.net",
-        ])
+        #expect(
+            resolver.queries.map(\.description) == [
+                "txt example.com", "txt a.example.net", "txt b.example.net", "txt c.example.net", "a mail.example.net",
+            ])
     }
 }

@@ -1,6 +1,7 @@
 import DNSClient
 import Foundation
 import Testing
+
 @testable import MailAuth
 
 /// Macro expansion (RFC 7208 §7), mostly the worked examples of §7.4.
@@ -23,39 +24,46 @@ struct SPFMacroExpansionTests {
             now: Date(timeIntervalSince1970: 1_700_000_000))
     }
 
-    static func expand(_ text: String, ip: String = "192.0.2.3", context: SPFMacroString.Context = .explanation)
-        async throws -> String {
+    static func expand(
+        _ text: String, ip: String = "192.0.2.3", context: SPFMacroString.Context = .explanation
+    )
+        async throws -> String
+    {
         let string = try SPFMacroString(parsing: Array(text.utf8), context: context)
         return try await check(ip: ip).expand(string, domain: "email.example.com")
     }
 
-    @Test("RFC 7208 §7.4 single macros", arguments: [
-        ("%{s}", "strong-bad@email.example.com"),
-        ("%{o}", "email.example.com"),
-        ("%{d}", "email.example.com"),
-        ("%{d4}", "email.example.com"),
-        ("%{d3}", "email.example.com"),
-        ("%{d2}", "example.com"),
-        ("%{d1}", "com"),
-        ("%{dr}", "com.example.email"),
-        ("%{d2r}", "example.email"),
-        ("%{l}", "strong-bad"),
-        ("%{l-}", "strong.bad"),
-        ("%{lr}", "strong-bad"),
-        ("%{lr-}", "bad.strong"),
-        ("%{l1r-}", "strong"),
-    ])
+    @Test(
+        "RFC 7208 §7.4 single macros",
+        arguments: [
+            ("%{s}", "strong-bad@email.example.com"),
+            ("%{o}", "email.example.com"),
+            ("%{d}", "email.example.com"),
+            ("%{d4}", "email.example.com"),
+            ("%{d3}", "email.example.com"),
+            ("%{d2}", "example.com"),
+            ("%{d1}", "com"),
+            ("%{dr}", "com.example.email"),
+            ("%{d2r}", "example.email"),
+            ("%{l}", "strong-bad"),
+            ("%{l-}", "strong.bad"),
+            ("%{lr}", "strong-bad"),
+            ("%{lr-}", "bad.strong"),
+            ("%{l1r-}", "strong"),
+        ])
     func singleMacros(macro: String, expansion: String) async throws {
         #expect(try await Self.expand(macro) == expansion)
     }
 
-    @Test("RFC 7208 §7.4 macro strings", arguments: [
-        ("%{ir}.%{v}._spf.%{d2}", "3.2.0.192.in-addr._spf.example.com"),
-        ("%{lr-}.lp._spf.%{d2}", "bad.strong.lp._spf.example.com"),
-        ("%{lr-}.lp.%{ir}.%{v}._spf.%{d2}", "bad.strong.lp.3.2.0.192.in-addr._spf.example.com"),
-        ("%{ir}.%{v}.%{l1r-}.lp._spf.%{d2}", "3.2.0.192.in-addr.strong.lp._spf.example.com"),
-        ("%{d2}.trusted-domains.example.net", "example.com.trusted-domains.example.net"),
-    ])
+    @Test(
+        "RFC 7208 §7.4 macro strings",
+        arguments: [
+            ("%{ir}.%{v}._spf.%{d2}", "3.2.0.192.in-addr._spf.example.com"),
+            ("%{lr-}.lp._spf.%{d2}", "bad.strong.lp._spf.example.com"),
+            ("%{lr-}.lp.%{ir}.%{v}._spf.%{d2}", "bad.strong.lp.3.2.0.192.in-addr._spf.example.com"),
+            ("%{ir}.%{v}.%{l1r-}.lp._spf.%{d2}", "3.2.0.192.in-addr.strong.lp._spf.example.com"),
+            ("%{d2}.trusted-domains.example.net", "example.com.trusted-domains.example.net"),
+        ])
     func macroStrings(string: String, expansion: String) async throws {
         #expect(try await Self.expand(string, context: .domainSpec) == expansion)
     }
@@ -65,11 +73,13 @@ struct SPFMacroExpansionTests {
         // §7.4 prints the nibbles in lower case; they are emitted in upper case like pyspf (the openspf suite's
         // expected explanations depend on it), which DNS treats as the same name.
         let expanded = try await Self.expand("%{ir}.%{v}._spf.%{d2}", ip: "2001:db8::cb01")
-        #expect(expanded.lowercased()
-            == "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com")
+        #expect(
+            expanded.lowercased()
+                == "1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com")
         #expect(try await Self.expand("%{c}", ip: "2001:db8::cb01") == "2001:db8::cb01")
-        #expect(try await Self.expand("%{i}", ip: "2001:db8::cb01")
-            == "2.0.0.1.0.D.B.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.C.B.0.1")
+        #expect(
+            try await Self.expand("%{i}", ip: "2001:db8::cb01")
+                == "2.0.0.1.0.D.B.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.C.B.0.1")
     }
 
     @Test("explanation-only letters, URL escaping and the escapes %% %_ %-")

@@ -1,7 +1,7 @@
-import _CryptoExtras
 import DNSClient
 import Foundation
 import MailAuth
+import _CryptoExtras
 
 /// Runs `body` repeatedly for about `seconds` on this one task (one core) and returns operations per second.
 func measure(_ seconds: Double, _ body: () async -> Bool) async -> (perSecond: Double, ok: Bool) {
@@ -27,7 +27,8 @@ let rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)
 let signer = DKIMTestSigner(key: .rsa(rsa), domain: "bench.test", selector: "sel")
 let line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.\r\n"
 let body = String(repeating: line, count: 100 * 1024 / line.utf8.count)
-let message = "From: a@bench.test\r\nTo: b@example.com\r\nSubject: bench\r\nDate: Sat, 28 Nov 2026 08:00:00 +0000\r\n\r\n" + body
+let message =
+    "From: a@bench.test\r\nTo: b@example.com\r\nSubject: bench\r\nDate: Sat, 28 Nov 2026 08:00:00 +0000\r\n\r\n" + body
 let signed = Array(signer.sign(message).utf8)
 let dkimZone = DNSZoneResolver([("sel._domainkey.bench.test", .txt(signer.keyRecord()))])
 let verifier = DKIMVerifier(resolver: dkimZone)
@@ -42,9 +43,12 @@ let spfZone = DNSZoneResolver([
 ])
 let evaluator = SPFEvaluator(resolver: spfZone)
 let client = IPAddress("203.0.113.7")!
-let spf = await measure(seconds) { await evaluator.evaluate(clientIP: client, mailFrom: "x@bench.test", helo: "mx.bench.test").result == .pass }
+let spf = await measure(seconds) {
+    await evaluator.evaluate(clientIP: client, mailFrom: "x@bench.test", helo: "mx.bench.test").result == .pass
+}
 
-print("""
-DKIM verify, 100 KB message (\(signed.count) bytes), RSA-2048, relaxed/relaxed, key cached: \(Int(dkim.perSecond)) /s on one core\(dkim.ok ? "" : "  (NOT passing!)")
-SPF evaluate, 3 includes, warm cache (in-memory zone): \(Int(spf.perSecond)) /s on one core\(spf.ok ? "" : "  (NOT passing!)")
-""")
+print(
+    """
+    DKIM verify, 100 KB message (\(signed.count) bytes), RSA-2048, relaxed/relaxed, key cached: \(Int(dkim.perSecond)) /s on one core\(dkim.ok ? "" : "  (NOT passing!)")
+    SPF evaluate, 3 includes, warm cache (in-memory zone): \(Int(spf.perSecond)) /s on one core\(spf.ok ? "" : "  (NOT passing!)")
+    """)

@@ -46,13 +46,16 @@ for path in arguments {
         let message = MIMEParser.parse(bytes)
         let after = peakResidentBytes()
         let added = after - before
-        print(String(format: "%@: %d bytes, peak memory added by one parse %.1f MB (%.2f x message size), %d attachments",
-                     (path as NSString).lastPathComponent, bytes.count, Double(added) / 1e6, Double(added) / Double(bytes.count),
-                     message.attachments.count))
+        print(
+            String(
+                format: "%@: %d bytes, peak memory added by one parse %.1f MB (%.2f x message size), %d attachments",
+                (path as NSString).lastPathComponent, bytes.count, Double(added) / 1e6,
+                Double(added) / Double(bytes.count),
+                message.attachments.count))
         continue
     }
     let count = iterations ?? max(3, min(2_000, 200_000_000 / max(bytes.count, 1)))
-    _ = MIMEParser.parse(bytes) // warm up
+    _ = MIMEParser.parse(bytes)  // warm up
     var checksum = 0
     let clock = ContinuousClock()
     var best = Duration.seconds(1_000)
@@ -60,7 +63,9 @@ for path in arguments {
     for _ in 0..<count {
         let elapsed = clock.measure {
             let message = MIMEParser.parse(bytes)
-            checksum &+= message.attachments.reduce(0) { $0 + $1.size } + (message.text?.utf8.count ?? 0) + (message.html?.utf8.count ?? 0)
+            checksum &+=
+                message.attachments.reduce(0) { $0 + $1.size } + (message.text?.utf8.count ?? 0)
+                + (message.html?.utf8.count ?? 0)
         }
         total += elapsed
         best = min(best, elapsed)
@@ -68,7 +73,9 @@ for path in arguments {
     let mean = Double(total.components.attoseconds) / 1e18 + Double(total.components.seconds)
     let perParse = mean / Double(count)
     let bestSeconds = Double(best.components.seconds) + Double(best.components.attoseconds) / 1e18
-    print(String(format: "swift   %-18@ %10d bytes  %8.3f ms/parse (best %.3f)  %8.1f MB/s  [%d runs, checksum %d]",
-                 (path as NSString).lastPathComponent, bytes.count, perParse * 1000, bestSeconds * 1000,
-                 Double(bytes.count) / perParse / 1e6, count, checksum))
+    print(
+        String(
+            format: "swift   %-18@ %10d bytes  %8.3f ms/parse (best %.3f)  %8.1f MB/s  [%d runs, checksum %d]",
+            (path as NSString).lastPathComponent, bytes.count, perParse * 1000, bestSeconds * 1000,
+            Double(bytes.count) / perParse / 1e6, count, checksum))
 }
