@@ -26,7 +26,7 @@ public final class DeliveryWakeup: Sendable {
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
-        waiters.forEach { $0.resume() }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Wakes everyone for good: waits return at once from now on.
@@ -36,7 +36,7 @@ public final class DeliveryWakeup: Sendable {
             defer { state.waiters.removeAll() }
             return Array(state.waiters.values)
         }
-        waiters.forEach { $0.resume() }
+        for waiter in waiters { waiter.resume() }
     }
 
     public var isStopped: Bool { state.withLockedValue { $0.stopped } }

@@ -96,11 +96,11 @@ final class ConnectionRegistry: Sendable {
             state.shuttingDown = true
             return Array(state.controls.values)
         }
-        controls.forEach { $0.requestShutdown() }
+        for control in controls { control.requestShutdown() }
     }
 
     func closeAll() {
         let controls = state.withLockedValue { Array($0.controls.values) }
-        controls.forEach { $0.channel.close(promise: nil) }
+        for control in controls { control.channel.close(promise: nil) }
     }
 }

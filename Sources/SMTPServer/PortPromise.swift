@@ -35,6 +35,6 @@ public final class PortPromise: Sendable {
             state = .done(result)
             return waiters
         }
-        waiters.forEach { $0.resume(with: result) }
+        for waiter in waiters { waiter.resume(with: result) }
     }
 }

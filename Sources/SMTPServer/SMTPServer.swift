@@ -62,7 +62,7 @@ public final class SMTPServer: Service, Sendable {
                 listeners.append((try await bind(port: tlsPort, implicitTLS: true), true))
             }
         } catch {
-            listeners.forEach { $0.listener.channel.close(promise: nil) }
+            for listener in listeners { listener.listener.channel.close(promise: nil) }
             bound.complete(.failure(error))
             tlsBound.complete(.failure(error))
             throw error
@@ -89,7 +89,7 @@ public final class SMTPServer: Service, Sendable {
             }
         } onGracefulShutdown: { [connections, logger] in
             logger.info("SMTP shutting down: no new connections")
-            channels.forEach { $0.close(promise: nil) }
+            for channel in channels { channel.close(promise: nil) }
             connections.beginShutdown()
         }
         logger.info("SMTP stopped")

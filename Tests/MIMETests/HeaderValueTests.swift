@@ -67,7 +67,8 @@ struct HeaderValueTests {
         #expect(ContentType(parsing: "") == nil)
         #expect(ContentType(parsing: "/plain") == nil)
         #expect(ContentType(parsing: "multipart/mixed boundary=abc")?.boundary == "abc")  // missing ";"
-        #expect(ContentType(parsing: "multipart/mixed; boundary==_Part_1_=?x")?.boundary == "=_Part_1_=?x")  // not 2047-decoded
+        // not 2047-decoded
+        #expect(ContentType(parsing: "multipart/mixed; boundary==_Part_1_=?x")?.boundary == "=_Part_1_=?x")
     }
 
     @Test("Message-ID, In-Reply-To and References")
@@ -81,7 +82,8 @@ struct HeaderValueTests {
     func dates() throws {
         let date = try #require(MailDate(parsing: "Tue, 1 Jul 2003 10:52:37 +0200"))
         #expect(date.date == Date(timeIntervalSince1970: 1_057_049_557))
-        #expect(MailDate(parsing: "Mon Jan 12 10:00:00 2004")?.date == Date(timeIntervalSince1970: 1_073_901_600))  // asctime
+        // asctime
+        #expect(MailDate(parsing: "Mon Jan 12 10:00:00 2004")?.date == Date(timeIntervalSince1970: 1_073_901_600))
         #expect(MailDate(parsing: "21 Nov 97 09:55:06 GMT")?.year == 1997)
         #expect(MailDate(parsing: "1 Jan 2001 00:00 PST")?.zoneOffsetMinutes == -480)
         #expect(MailDate(parsing: "garbage") == nil)

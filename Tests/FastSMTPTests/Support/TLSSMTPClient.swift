@@ -23,7 +23,8 @@ enum TLSSMTPClient {
 
         enum CodingKeys: String, CodingKey {
             case ehlo, starttls, mail, rcpt, data, error
-            case tlsVersion = "tls_version", certificateSHA256 = "cert_sha256"
+            case tlsVersion = "tls_version"
+            case certificateSHA256 = "cert_sha256"
         }
     }
 
@@ -112,7 +113,8 @@ enum TLSSMTPClient {
 
         enum CodingKeys: String, CodingKey {
             case replies, rest, error
-            case tlsVersion = "tls_version", certificateSHA256 = "cert_sha256"
+            case tlsVersion = "tls_version"
+            case certificateSHA256 = "cert_sha256"
         }
     }
 

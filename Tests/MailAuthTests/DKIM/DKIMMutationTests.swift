@@ -104,7 +104,8 @@ struct DKIMMutationTests {
         let s = Self.signer(kind, canon)
         let more = try await Self.verify(s.sign(dkimSampleMessage) + "\r\n\r\n", s)
         #expect(more.result == .pass, "\(more.reason)")
-        let fewer = try await Self.verify(String(s.sign(dkimSampleMessage).dropLast(2)), s)  // drops two of the trailing CRLFs
+        // drops two of the trailing CRLFs
+        let fewer = try await Self.verify(String(s.sign(dkimSampleMessage).dropLast(2)), s)
         #expect(fewer.result == .pass, "\(fewer.reason)")
         let added = try await Self.verify(
             s.sign(dkimSampleMessage).replacingOccurrences(of: "Message-ID:", with: "X-Spam: no\r\nMessage-ID:"), s)
