@@ -94,16 +94,14 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
             case messageID = "message_id"
             case receivedAt = "received_at"
             case size, envelope, from, to, cc
-            case
-                replyTo = "reply_to"
+            case replyTo = "reply_to"
             case subject, date
             case inReplyTo = "in_reply_to"
             case references, headers, text, html,
                 attachments, auth
             case authenticationResults = "authentication_results"
             case defects
-            case
-                rawBase64 = "raw_base64"
+            case rawBase64 = "raw_base64"
         }
     }
 
@@ -148,8 +146,7 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
             case size
             case contentID = "content_id"
             case disposition, sha256
-            case
-                contentBase64 = "content_base64"
+            case contentBase64 = "content_base64"
             case contentOmitted = "content_omitted"
         }
     }

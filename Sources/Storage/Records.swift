@@ -17,12 +17,10 @@ public struct DomainRecord: Sendable, Hashable, Codable {
         case domainName = "domain_name"
         case isEnabled = "is_enabled"
         case verifyDKIM = "verify_dkim"
-        case
-            verifySPF = "verify_spf"
+        case verifySPF = "verify_spf"
         case rejectDKIMFail = "reject_dkim_fail"
         case rejectSPFFail = "reject_spf_fail"
-        case
-            createdAt = "created_at"
+        case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 }
@@ -47,12 +45,10 @@ public struct RecipientRecord: Sendable, Hashable, Codable {
         case domainID = "domain_id"
         case localPart = "local_part"
         case webhookURL = "webhook_url"
-        case
-            webhookHeaders = "webhook_headers"
+        case webhookHeaders = "webhook_headers"
         case isEnabled = "is_enabled"
         case signingSecret = "signing_secret"
-        case
-            createdAt = "created_at"
+        case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 }
@@ -90,8 +86,7 @@ public struct DeliveryRecord: Sendable, Hashable, Codable {
         case domainID = "domain_id"
         case messageID = "message_id"
         case storedMessageID = "stored_message_id"
-        case
-            recipientID = "recipient_id"
+        case recipientID = "recipient_id"
         case webhookURL = "webhook_url"
         case payloadHash = "payload_hash"
         case status,
@@ -99,16 +94,13 @@ public struct DeliveryRecord: Sendable, Hashable, Codable {
         case nextRetryAt = "next_retry_at"
         case lastError = "last_error"
         case lastStatusCode = "last_status_code"
-        case
-            instanceID = "instance_id"
+        case instanceID = "instance_id"
         case lockedBy = "locked_by"
         case lockedUntil = "locked_until"
-        case
-            deliveredAt = "delivered_at"
+        case deliveredAt = "delivered_at"
         case dkimResult = "dkim_result"
         case spfResult = "spf_result"
-        case
-            createdAt = "created_at"
+        case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 
@@ -150,8 +142,7 @@ public struct UserRecord: Sendable, Hashable, Codable {
         case isActive = "is_active"
         case isSuperuser = "is_superuser"
         case createdAt = "created_at"
-        case
-            updatedAt = "updated_at"
+        case updatedAt = "updated_at"
     }
 }
 
@@ -175,13 +166,11 @@ public struct APIKeyRecord: Sendable, Hashable, Codable {
         case keyHash = "key_hash"
         case keyPrefix = "key_prefix"
         case name, scopes
-        case
-            expiresAt = "expires_at"
+        case expiresAt = "expires_at"
         case lastUsedAt = "last_used_at"
         case isActive = "is_active"
         case createdAt = "created_at"
-        case
-            updatedAt = "updated_at"
+        case updatedAt = "updated_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -241,8 +230,7 @@ public struct MemberRecord: Sendable, Hashable, Codable {
         case domainID = "domain_id"
         case role, username
         case domainName = "domain_name"
-        case
-            createdAt = "created_at"
+        case createdAt = "created_at"
     }
 }
 
@@ -263,8 +251,7 @@ public struct RulesetRecord: Sendable, Hashable, Codable {
         case name, priority
         case stopOnMatch = "stop_on_match"
         case isEnabled = "is_enabled"
-        case
-            createdAt = "created_at"
+        case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
 }
@@ -290,12 +277,10 @@ public struct RuleRecord: Sendable, Hashable, Codable {
         case order, field, `operator`, value
         case caseSensitive = "case_sensitive"
         case action
-        case
-            webhookURLOverride = "webhook_url_override"
+        case webhookURLOverride = "webhook_url_override"
         case addTags = "add_tags"
         case createdAt = "created_at"
-        case
-            updatedAt = "updated_at"
+        case updatedAt = "updated_at"
     }
 
     public init(from decoder: any Decoder) throws {
