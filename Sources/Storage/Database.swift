@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresKit
@@ -27,7 +28,7 @@ public final class Database: Service, Sendable {
 
     private enum Backend: Sendable {
         case postgres(PostgresClient)
-        case sqlite(SQLiteConnection, AsyncMutex)
+        case sqlite(SQLiteHandle, AsyncMutex)
     }
 
     /// Opens the database. For PostgreSQL nothing connects until ``run()`` runs; SQLite is opened at once and
@@ -68,18 +69,11 @@ public final class Database: Service, Sendable {
                 try await sql.raw(SQLQueryString(pragma)).run()
             }
             return Database(
-                location: location, dialect: .sqlite, logger: logger, backend: .sqlite(connection, AsyncMutex()))
+                location: location, dialect: .sqlite, logger: logger,
+                backend: .sqlite(SQLiteHandle(connection), AsyncMutex()))
         case .mysql:
             throw DatabaseURLError(
                 "MariaDB/MySQL support is not built into this binary yet; use sqlite:/// or postgresql://")
-        }
-    }
-
-    deinit {
-        // A Database dropped without having run (a failed startup, a test that threw) still releases its SQLite
-        // handle; closing an already closed connection is a no-op.
-        if case .sqlite(let connection, _) = backend {
-            connection.close().whenComplete { _ in }
         }
     }
 
@@ -95,9 +89,9 @@ public final class Database: Service, Sendable {
         switch backend {
         case .postgres(let client):
             await cancelWhenGracefulShutdown { await client.run() }
-        case .sqlite(let connection, _):
+        case .sqlite(let handle, _):
             try? await gracefulShutdown()
-            try await connection.close()
+            try await handle.close()
         }
     }
 
@@ -122,13 +116,13 @@ public final class Database: Service, Sendable {
                 defer { group.cancelAll() }
                 return try await body()
             }
-        case .sqlite(let connection, _):
+        case .sqlite(let handle, _):
             do {
                 let result = try await body()
-                try await connection.close()
+                try await handle.close()
                 return result
             } catch {
-                try? await connection.close()
+                try? await handle.close()
                 throw error
             }
         }
@@ -141,8 +135,20 @@ public final class Database: Service, Sendable {
             return try await client.withConnection { connection in
                 try await body(connection.sql())
             }
-        case .sqlite(let connection, let mutex):
-            return try await mutex.withLock { try await body(connection.sql()) }
+        case .sqlite(let handle, let mutex):
+            return try await mutex.withLock { try await body(handle.connection.sql()) }
+        }
+    }
+
+    /// Closes the database now, if nothing has closed it yet: for a `Database` that was opened but will never
+    /// run (a startup that failed after ``open(_:logger:poolSize:)``). Later closes, and ``run()``, do nothing more.
+    public func close() async throws {
+        switch backend {
+        case .postgres:
+            // A pool that never ran holds no connection; one that runs is closed by ending run().
+            break
+        case .sqlite(let handle, _):
+            try await handle.close()
         }
     }
 
@@ -169,6 +175,53 @@ public final class Database: Service, Sendable {
                 }
                 throw error
             }
+        }
+    }
+}
+
+/// The one SQLite connection, closed exactly once.
+///
+/// `SQLiteConnection.close()` is not idempotent: a second call clears the hooks of a handle that is already gone
+/// (a crash at exit in release builds). Every way a ``Database`` ends goes through ``close()``, which closes on the
+/// first call and hands later callers the same outcome; a handle released while still open closes itself.
+final class SQLiteHandle: Sendable {
+    let connection: SQLiteConnection
+    private let state = NIOLockedValueBox(State.open)
+
+    private enum State {
+        case open
+        case closing(EventLoopFuture<Void>)
+        case closed
+    }
+
+    init(_ connection: SQLiteConnection) {
+        self.connection = connection
+    }
+
+    func close() async throws {
+        let closing = state.withLockedValue { state -> EventLoopFuture<Void>? in
+            switch state {
+            case .open:
+                let future = connection.close()
+                state = .closing(future)
+                return future
+            case .closing(let future):
+                return future
+            case .closed:
+                return nil
+            }
+        }
+        guard let closing else { return }
+        defer { state.withLockedValue { $0 = .closed } }
+        try await closing.get()
+    }
+
+    deinit {
+        // Only a handle nobody closed (a test that threw before closing): the connection is still open, so this is
+        // its first and only close.
+        if case .open = state.withLockedValue({ $0 }) {
+            let connection = connection
+            connection.close().whenComplete { _ in _ = connection }
         }
     }
 }
