@@ -51,6 +51,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The rules engine: compiled rulesets in, a decision out (forward / drop / quarantine, tags). Pure; its
+        // regexes run on a linear-time automaton.
+        .target(
+            name: "Rules",
+            dependencies: ["MIME", "DNSClient"],
+            swiftSettings: swiftSettings
+        ),
         // DKIM (RFC 6376/8301/8463) and SPF (RFC 7208) over a DNSResolver.
         .target(
             name: "MailAuth",
@@ -88,9 +95,12 @@ let package = Package(
             name: "Storage",
             dependencies: [
                 "FastSMTPModels",
+                "MIME",
+                "Rules",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -127,6 +137,8 @@ let package = Package(
             dependencies: [
                 "FastSMTPAPITypes",
                 "FastSMTPModels",
+                "MIME",
+                "Rules",
                 "Storage",
                 "Delivery",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -156,6 +168,7 @@ let package = Package(
             dependencies: [
                 "FastSMTPModels",
                 "MIME",
+                "Rules",
                 "MailAuth",
                 "DNSClient",
                 "SMTPCore",
@@ -185,6 +198,7 @@ let package = Package(
                 "MailAuth",
                 "DNSClient",
                 "MIME",
+                "Rules",
                 "SMTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -226,6 +240,13 @@ let package = Package(
                 "FastSMTPTestSupport", "MIME",
             ],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RulesTests",
+            dependencies: [
+                "FastSMTPTestSupport", "Rules", "MIME",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -65,12 +65,17 @@ def sender(port, indices, results):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default=".build/debug/fastsmtp")
+    ap.add_argument("--binary", default=".build/release/fastsmtp",
+                    help="a -c release build (what users run); a debug build is refused")
     ap.add_argument("--messages", type=int, default=1000)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--timeout", type=float, default=300)
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
+    if not os.path.exists(binary):
+        sys.exit(f"{binary} not found: swift build -c release --product fastsmtp")
+    if "/debug/" in binary:
+        sys.exit("benchmarks measure the release binary: swift build -c release --product fastsmtp")
 
     receiver = Receiver()
     threading.Thread(target=receiver.serve_forever, daemon=True).start()

@@ -27,6 +27,7 @@ trap cleanup EXIT
 # Only the settings a step gives: nothing from the caller's FASTSMTP_* environment.
 for name in $(env | sed -n 's/^\(FASTSMTP_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$name"; done
 export FASTSMTP_LOG_LEVEL=error
+export PGOPTIONS="-c client_min_messages=warning"
 
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

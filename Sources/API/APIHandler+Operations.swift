@@ -65,6 +65,22 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(retried))))
     }
 
+    /// Releasing a quarantined delivery sends it: `rules:write` and the domain admin role, as for changing rules.
+    func releaseDelivery(_ input: Operations.ReleaseDelivery.Input) async throws -> Operations.ReleaseDelivery.Output {
+        let delivery = try await delivery(input.path.deliveryId, scope: .rulesWrite, role: .admin)
+        let released = try await store.releaseDelivery(id: delivery.id)
+        wakeWorkers()
+        return .ok(.init(body: .json(.init(released))))
+    }
+
+    func deleteQuarantinedDelivery(
+        _ input: Operations.DeleteQuarantinedDelivery.Input
+    ) async throws -> Operations.DeleteQuarantinedDelivery.Output {
+        let delivery = try await delivery(input.path.deliveryId, scope: .rulesWrite, role: .admin)
+        try await store.discardQuarantined(id: delivery.id)
+        return .noContent(.init())
+    }
+
     func testWebhook(_ input: Operations.TestWebhook.Input) async throws -> Operations.TestWebhook.Output {
         try Principal.get().require(.recipientsWrite)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }

@@ -1,26 +1,20 @@
 import FastSMTPAPITypes
 import Foundation
+import MIME
+import Rules
 import Storage
 
 extension APIHandler {
-    /// A rule's field, operator and value must make sense together; regexes must compile and stay small (DESIGN §5).
-    static func validateRule(field: String?, operator op: String?, value: String?) throws(APIProblem) {
-        if let field {
-            let simple = ["from", "to", "cc", "subject", "body", "has_attachment", "dkim_result", "spf_result"]
-            let header =
-                field.hasPrefix("header:") && field.count > 7
-                && field.dropFirst(7).unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != ":" }
-            guard simple.contains(field) || header else {
-                throw .invalid("field", "must be one of \(simple.joined(separator: ", ")) or header:<Name>")
-            }
-        }
-        if op == "regex", let value {
-            guard value.count <= 500 else { throw .invalid("value", "a regex may be at most 500 characters") }
-            do {
-                _ = try NSRegularExpression(pattern: value)
-            } catch {
-                throw .invalid("value", "is not a valid regular expression")
-            }
+    /// A rule must compile exactly as mail will run it (the Rules engine's own check): known field and operator, an
+    /// operator that fits the field, a valid linear-time regex (422 with the error's position), a known action, and
+    /// a webhook override only on a forward rule.
+    static func validateRule(_ rule: RuleDefinition) throws(APIProblem) {
+        do {
+            _ = try CompiledRule(rule)
+        } catch {
+            var message = error.message
+            if let position = error.position { message += " (position \(position))" }
+            throw .invalid(error.attribute, message)
         }
     }
 
@@ -90,13 +84,18 @@ extension APIHandler {
         let (_, ruleset) = try await ruleset(
             input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
-        try Self.validateRule(field: body.field, operator: body._operator.rawValue, value: body.value ?? "")
+        try Self.validateRule(
+            RuleDefinition(
+                field: body.field, operator: body._operator.rawValue, value: body.value ?? "",
+                caseSensitive: body.caseSensitive ?? false, negate: body.negate ?? false,
+                action: body.action?.rawValue ?? "forward", webhookURLOverride: body.webhookUrlOverride,
+                addTags: body.addTags ?? []))
         try Self.validateWebhookOverride(body.webhookUrlOverride, handler: self)
         let rule = try await store.addRule(
             rulesetID: ruleset.id,
             RuleFields(
                 field: body.field, operator: body._operator.rawValue, value: body.value ?? "",
-                caseSensitive: body.caseSensitive ?? false,
+                caseSensitive: body.caseSensitive ?? false, negate: body.negate ?? false,
                 action: body.action?.rawValue ?? "forward", webhookURLOverride: .some(body.webhookUrlOverride),
                 addTags: body.addTags ?? []
             ))
@@ -129,15 +128,22 @@ extension APIHandler {
         guard let current = try await store.rule(id: id, domainID: domain.id) else {
             throw APIProblem.notFound("rule \(input.path.ruleId)")
         }
-        try Self.validateRule(
-            field: body.field, operator: body._operator?.rawValue ?? current.operator,
-            value: body.value ?? current.value)
+        // The rule as it will be after the update must compile as a whole (e.g. a new operator with the old value).
+        var merged = current.definition
+        if let v = body.field { merged.field = v }
+        if let v = body._operator?.rawValue { merged.operator = v }
+        if let v = body.value { merged.value = v }
+        if let v = body.caseSensitive { merged.caseSensitive = v }
+        if let v = body.negate { merged.negate = v }
+        if let v = body.action?.rawValue { merged.action = v }
+        if let v = body.webhookUrlOverride { merged.webhookURLOverride = v }
+        try Self.validateRule(merged)
         try Self.validateWebhookOverride(body.webhookUrlOverride, handler: self)
         let rule = try await store.updateRule(
             id: id, domainID: domain.id,
             RuleFields(
                 field: body.field, operator: body._operator?.rawValue, value: body.value,
-                caseSensitive: body.caseSensitive,
+                caseSensitive: body.caseSensitive, negate: body.negate,
                 action: body.action?.rawValue, webhookURLOverride: body.webhookUrlOverride.map { .some($0) },
                 addTags: body.addTags
             ))
@@ -150,5 +156,54 @@ extension APIHandler {
             throw APIProblem.notFound("rule \(input.path.ruleId)")
         }
         return .noContent(.init())
+    }
+}
+
+extension APIHandler {
+    /// The rule simulator: the very function real mail calls at the final dot (``Store/ruleDecisions``), on a
+    /// message given as text. Nothing is stored or sent.
+    func simulateRules(_ input: Operations.SimulateRules.Input) async throws -> Operations.SimulateRules.Output {
+        let domain = try await domain(input.path.domainId, scope: .rulesRead, role: .member)
+        guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
+        let recipient = body.rcptTo.trimmingCharacters(in: .whitespaces)
+        guard let at = recipient.lastIndex(of: "@"),
+            Store.normalizeDomain(String(recipient[recipient.index(after: at)...])) == domain.domainName
+        else {
+            throw APIProblem.invalid("rcpt_to", "must be an address of \(domain.domainName)")
+        }
+        guard let route = try await store.route(address: recipient), route.domain.id == domain.id else {
+            throw APIProblem.invalid(
+                "rcpt_to", "no recipient of \(domain.domainName) takes \(recipient): mail to it is refused at RCPT")
+        }
+        let raw = Array(body.rawMessage.utf8)
+        let envelope = RuleEnvelope(
+            clientIP: body.clientIp ?? "127.0.0.1", helo: body.helo ?? "localhost", mailFrom: body.mailFrom,
+            tls: body.tls ?? false, dkimResult: body.dkimResult, spfResult: body.spfResult)
+        let decision = try await store.ruleDecisions(
+            domainID: domain.id, message: MIMEParser.parse(raw), size: raw.count, envelope: envelope,
+            recipients: [route.address]
+        )[0]
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        action: .init(rawValue: decision.action.rawValue) ?? .forward,
+                        webhookUrl: decision.action == .forward
+                            ? decision.webhookURLOverride ?? route.recipient.webhookURL : nil,
+                        tags: decision.tags,
+                        rule: decision.rule.map(Components.Schemas.DecidingRule.init),
+                        trace: decision.trace.map {
+                            .init(
+                                rulesetId: $0.rulesetID.api, ruleset: $0.ruleset, ruleId: $0.ruleID.api,
+                                matched: $0.matched)
+                        }))))
+    }
+}
+
+extension Components.Schemas.DecidingRule {
+    init(_ rule: DecidingRule) {
+        self.init(
+            id: rule.id.api, rulesetId: rule.rulesetID.api, ruleset: rule.ruleset,
+            action: .init(rawValue: rule.action.rawValue) ?? .forward)
     }
 }

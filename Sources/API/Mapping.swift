@@ -63,7 +63,7 @@ extension Components.Schemas.Rule {
         self.init(
             id: rule.id.api, rulesetId: rule.rulesetID.api, order: rule.order, field: rule.field,
             _operator: .init(rawValue: rule.operator) ?? .contains, value: rule.value,
-            caseSensitive: rule.caseSensitive, action: .init(rawValue: rule.action) ?? .forward,
+            caseSensitive: rule.caseSensitive, negate: rule.negate, action: .init(rawValue: rule.action) ?? .forward,
             webhookUrlOverride: rule.webhookURLOverride, addTags: rule.addTags)
     }
 }

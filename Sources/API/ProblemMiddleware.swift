@@ -66,6 +66,7 @@ struct AuthAndProblemMiddleware: ServerMiddleware {
         switch error {
         case .notFound(let what): .notFound(what)
         case .conflict(let what): .conflict("already exists: \(what)")
+        case .wrongState(let what): .conflict(what)
         case .invalid(let message):
             APIProblem(status: .unprocessableContent, detail: message, errors: [("body", message)])
         }

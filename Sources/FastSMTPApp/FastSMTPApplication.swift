@@ -78,14 +78,21 @@ public final class FastSMTPApplication: Sendable {
         let database = try await Database.open(
             location, logger: logger, poolSize: settings.databasePoolSize + settings.databasePoolMaxOverflow
         )
-        if database.dialect == .sqlite {
-            let migrator = Migrator(database: database, logger: logger)
-            let applied = try await migrator.upgrade()
-            if !applied.isEmpty {
-                logger.info("database upgraded", metadata: ["migration.head": "\(migrator.head)"])
+        // Whatever fails from here closes the database it opened: it will never run.
+        let rootAPIKey: String?
+        do {
+            if database.dialect == .sqlite {
+                let migrator = Migrator(database: database, logger: logger)
+                let applied = try await migrator.upgrade()
+                if !applied.isEmpty {
+                    logger.info("database upgraded", metadata: ["migration.head": "\(migrator.head)"])
+                }
             }
+            rootAPIKey = roles.api ? try RootAPIKey.resolve(settings: settings).key : settings.rootAPIKey
+        } catch {
+            try? await database.close()
+            throw error
         }
-        let rootAPIKey = roles.api ? try RootAPIKey.resolve(settings: settings).key : settings.rootAPIKey
         return FastSMTPApplication(
             settings: settings, roles: roles, database: database, rootAPIKey: rootAPIKey,
             resolver: resolver, logger: logger)
@@ -152,6 +159,9 @@ public final class FastSMTPApplication: Sendable {
         let migrator = Migrator(database: database, logger: logger)
         let dispatcher = httpClient.map { WebhookDispatcher(client: $0, timeout: .seconds(settings.webhookTimeout)) }
         if let httpClient { services.append(HTTPClientService(client: httpClient)) }
+        if roles.smtp || roles.api, database.supportsNotifications {
+            services.append(RuleChangeListener(store: store))
+        }
         if roles.worker, let dispatcher {
             services.append(
                 DeliveryWorker(
@@ -207,5 +217,14 @@ struct HTTPClientService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         try await client.shutdown()
+    }
+}
+
+/// Keeps this replica's compiled rules fresh: another replica's rule change (PostgreSQL NOTIFY) drops them.
+struct RuleChangeListener: Service {
+    let store: Store
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await store.listenForRuleChanges() }
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import MIME
 import MailAuth
+import Rules
 import SMTPCore
 import SMTPServer
 import Storage
@@ -170,24 +171,50 @@ struct MailIntake: SMTPTransactionDelegate {
             auth: authBlock, authenticationResults: authenticationResults,
             inlineLimit: settings.webhookMaxInlineAttachmentBytes
         )
+        // The rules of each recipient's domain decide per recipient (docs/rules.md), before the one commit.
+        let ruleEnvelope = RuleEnvelope(
+            clientIP: connection.clientIP, helo: envelope.helo, mailFrom: envelope.mailFrom, tls: connection.tls,
+            dkimResult: auth?.dkimChecked == true ? auth?.dkimResult : nil,
+            spfResult: auth?.spfChecked == true ? auth?.spfResult : nil)
+        var decisions: [Int: RuleDecision] = [:]
+        for (domainID, indices) in Dictionary(grouping: routes.indices, by: { routes[$0].domain.id }) {
+            let decided = try await store.ruleDecisions(
+                domainID: domainID, message: parsed, size: message.count, envelope: ruleEnvelope,
+                recipients: indices.map { routes[$0].address })
+            for (index, decision) in zip(indices, decided) { decisions[index] = decision }
+        }
         var deliveries: [NewDelivery] = []
-        for route in routes {
+        for (index, route) in routes.enumerated() {
             let address = route.address
+            let decision = decisions[index]
             let payload = WebhookPayload(
                 message: messagePart,
                 recipient: .init(
-                    id: route.recipient.id.uuidString.lowercased(), address: address, catchAll: route.isCatchAll)
+                    id: route.recipient.id.uuidString.lowercased(), address: address, catchAll: route.isCatchAll),
+                tags: decision?.tags ?? [],
+                rule: decision?.rule.map {
+                    WebhookPayload.Rule(
+                        id: $0.id.uuidString.lowercased(), rulesetID: $0.rulesetID.uuidString.lowercased(),
+                        ruleset: $0.ruleset, action: $0.action.rawValue)
+                }
             )
             let json = try encoder.encode(payload)
+            let status: DeliveryStatus =
+                switch decision?.action ?? .forward {
+                case .forward: .pending
+                case .drop: .dropped
+                case .quarantine: .quarantined
+                }
             deliveries.append(
                 NewDelivery(
                     domainID: route.domain.id,
                     recipientID: route.recipient.id,
-                    webhookURL: route.recipient.webhookURL,
+                    webhookURL: decision?.webhookURLOverride ?? route.recipient.webhookURL,
                     payload: payload,
                     payloadHash: SHA256.hash(data: json).map { String(format: "%02x", $0) }.joined(),
-                    dkimResult: auth?.dkimChecked == true ? auth?.dkimResult : nil,
-                    spfResult: auth?.spfChecked == true ? auth?.spfResult : nil
+                    dkimResult: ruleEnvelope.dkimResult,
+                    spfResult: ruleEnvelope.spfResult,
+                    status: status
                 ))
         }
         guard !deliveries.isEmpty else { return 0 }

@@ -8,12 +8,14 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
     public var event: String
     public var message: Message
     public var recipient: Recipient
+    /// Every matching rule's tags.
     public var tags: [String]
-    public var rule: String?
+    /// The rule that decided (a forward rule, for a delivered message); nil when no rule decided.
+    public var rule: Rule?
 
     public init(
         version: String = "1", event: String = "email.received", message: Message, recipient: Recipient,
-        tags: [String] = [], rule: String? = nil
+        tags: [String] = [], rule: Rule? = nil
     ) {
         self.version = version
         self.event = event
@@ -21,6 +23,21 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
         self.recipient = recipient
         self.tags = tags
         self.rule = rule
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, event, message, recipient, tags, rule
+    }
+
+    /// `rule` is written as `null` when no rule decided (always present, as documented).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(event, forKey: .event)
+        try container.encode(message, forKey: .message)
+        try container.encode(recipient, forKey: .recipient)
+        try container.encode(tags, forKey: .tags)
+        try container.encode(rule, forKey: .rule)
     }
 
     public struct Message: Codable, Sendable, Hashable {
@@ -212,6 +229,27 @@ public struct WebhookPayload: Codable, Sendable, Hashable {
         public init(name: String, value: String) {
             self.name = name
             self.value = value
+        }
+    }
+
+    /// `{id, ruleset_id, ruleset, action}` of the deciding rule.
+    public struct Rule: Codable, Sendable, Hashable {
+        public var id: String
+        public var rulesetID: String
+        public var ruleset: String
+        public var action: String
+
+        public init(id: String, rulesetID: String, ruleset: String, action: String) {
+            self.id = id
+            self.rulesetID = rulesetID
+            self.ruleset = ruleset
+            self.action = action
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case rulesetID = "ruleset_id"
+            case ruleset, action
         }
     }
 

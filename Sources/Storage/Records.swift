@@ -56,6 +56,10 @@ public struct RecipientRecord: Sendable, Hashable, Codable {
 /// Delivery states, as SPEC.md names them.
 public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
     case pending, delivered, failed, exhausted
+    /// A drop rule decided: nothing is sent.
+    case dropped
+    /// A quarantine rule decided: held until released (then `pending`) or deleted.
+    case quarantined
 }
 
 /// A row of `delivery_log` (without the payload).
@@ -265,6 +269,7 @@ public struct RuleRecord: Sendable, Hashable, Codable {
     public var `operator`: String
     public var value: String
     public var caseSensitive: Bool
+    public var negate: Bool
     public var action: String
     public var webhookURLOverride: String?
     public var addTags: [String]
@@ -276,7 +281,7 @@ public struct RuleRecord: Sendable, Hashable, Codable {
         case rulesetID = "ruleset_id"
         case order, field, `operator`, value
         case caseSensitive = "case_sensitive"
-        case action
+        case negate, action
         case webhookURLOverride = "webhook_url_override"
         case addTags = "add_tags"
         case createdAt = "created_at"
@@ -292,6 +297,7 @@ public struct RuleRecord: Sendable, Hashable, Codable {
         `operator` = try c.decode(String.self, forKey: .operator)
         value = try c.decode(String.self, forKey: .value)
         caseSensitive = try c.decode(Bool.self, forKey: .caseSensitive)
+        negate = try c.decode(Bool.self, forKey: .negate)
         action = try c.decode(String.self, forKey: .action)
         webhookURLOverride = try c.decodeIfPresent(String.self, forKey: .webhookURLOverride)
         addTags = try c.decode(JSONStringList.self, forKey: .addTags).values
@@ -301,8 +307,9 @@ public struct RuleRecord: Sendable, Hashable, Codable {
 
     init(
         id: UUID, rulesetID: UUID, order: Int, field: String, operator: String, value: String, caseSensitive: Bool,
-        action: String, webhookURLOverride: String?, addTags: [String], createdAt: Date, updatedAt: Date
+        negate: Bool, action: String, webhookURLOverride: String?, addTags: [String], createdAt: Date, updatedAt: Date
     ) {
+        self.negate = negate
         (self.id, self.rulesetID, self.order, self.field, self.operator, self.value) = (
             id, rulesetID, order, field, `operator`, value
         )
@@ -314,7 +321,8 @@ public struct RuleRecord: Sendable, Hashable, Codable {
 
     /// Columns to select from `rules r`; the JSON column as text (see ``JSONStringList``).
     static func columns(_ dialect: SQLDialectKind) -> String {
-        "r.id, r.ruleset_id, r.\"order\", r.field, r.operator, r.value, r.case_sensitive, r.action, r.webhook_url_override, "
+        "r.id, r.ruleset_id, r.\"order\", r.field, r.operator, r.value, r.case_sensitive, r.negate, r.action, "
+            + "r.webhook_url_override, "
             + "\(jsonAsText("r.add_tags", dialect, as: "add_tags")), r.created_at, r.updated_at"
     }
 }

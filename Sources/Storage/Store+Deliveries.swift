@@ -187,8 +187,66 @@ extension Store {
         }
         guard let record = try await delivery(id: id) else { throw StoreError.notFound("delivery \(id)") }
         if changed == 0 {
-            throw StoreError.conflict("delivery \(id) is \(record.status.rawValue), not failed or exhausted")
+            throw StoreError.wrongState("delivery \(id) is \(record.status.rawValue), not failed or exhausted")
         }
         return record
+    }
+
+    /// Releases a quarantined delivery: it becomes `pending` and is delivered like any other.
+    /// ``StoreError/conflict(_:)`` when the row is not quarantined.
+    public func releaseDelivery(id: UUID) async throws -> DeliveryRecord {
+        let stamp = now()
+        let changed = try await database.withTransaction { sql in
+            let changed = try await sql.raw(
+                """
+                UPDATE delivery_log SET status = 'pending', attempts = 0, next_retry_at = \(bind: stamp),
+                    locked_by = NULL, locked_until = NULL, updated_at = \(bind: stamp)
+                WHERE id = \(bind: id) AND status = 'quarantined' RETURNING id
+                """
+            ).all().count
+            if changed > 0 {
+                try await Database.notify(sql, dialect: database.dialect, channel: Database.deliveriesChannel)
+            }
+            return changed
+        }
+        guard let record = try await delivery(id: id) else { throw StoreError.notFound("delivery \(id)") }
+        if changed == 0 {
+            throw StoreError.wrongState("delivery \(id) is \(record.status.rawValue), not quarantined")
+        }
+        return record
+    }
+
+    /// Discards a quarantined delivery (the row is deleted; the stored message goes when nothing refers to it).
+    /// ``StoreError/conflict(_:)`` when the row is not quarantined, ``StoreError/notFound(_:)`` when there is none.
+    public func discardQuarantined(id: UUID) async throws {
+        let deleted = try await database.withTransaction { sql in
+            let message = try await sql.raw(
+                "SELECT stored_message_id FROM delivery_log WHERE id = \(bind: id) AND status = 'quarantined'"
+            ).first()?.decode(column: "stored_message_id", as: UUID?.self)
+            let deleted = try await sql.raw(
+                "DELETE FROM delivery_log WHERE id = \(bind: id) AND status = 'quarantined' RETURNING id"
+            ).all().count
+            if deleted > 0, let message {
+                try await sql.raw(
+                    """
+                    DELETE FROM messages WHERE id = \(bind: message)
+                      AND NOT EXISTS (SELECT 1 FROM delivery_log WHERE stored_message_id = \(bind: message))
+                    """
+                ).run()
+            }
+            return deleted
+        }
+        guard deleted == 0 else { return }
+        guard let record = try await delivery(id: id) else { throw StoreError.notFound("delivery \(id)") }
+        throw StoreError.wrongState("delivery \(id) is \(record.status.rawValue), not quarantined")
+    }
+
+    /// The stored payload JSON of a delivery (without attachment contents: the worker adds those when it sends).
+    public func deliveryPayloadJSON(id: UUID) async throws -> Data? {
+        let payload = database.dialect == .postgresql ? "payload::text" : "payload"
+        return try await database.withConnection { sql in
+            try await sql.raw("SELECT \(unsafeRaw: payload) AS p FROM delivery_log WHERE id = \(bind: id)").first()
+                .map { Data(try $0.decode(column: "p", as: String.self).utf8) }
+        }
     }
 }

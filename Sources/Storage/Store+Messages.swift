@@ -42,11 +42,15 @@ public struct NewDelivery: Sendable {
     public var payloadHash: String
     public var dkimResult: String?
     public var spfResult: String?
+    /// `pending` (to be sent), or what a rule decided: `dropped` (never sent) or `quarantined` (held).
+    public var status: DeliveryStatus
 
     public init(
         id: UUID = UUID(), domainID: UUID?, recipientID: UUID?, webhookURL: String,
-        payload: any Encodable & Sendable, payloadHash: String, dkimResult: String? = nil, spfResult: String? = nil
+        payload: any Encodable & Sendable, payloadHash: String, dkimResult: String? = nil, spfResult: String? = nil,
+        status: DeliveryStatus = .pending
     ) {
+        self.status = status
         self.id = id
         self.domainID = domainID
         self.recipientID = recipientID
@@ -82,7 +86,7 @@ extension Store {
                                               dkim_result, spf_result, created_at, updated_at)
                     VALUES (\(bind: delivery.id), \(bind: delivery.domainID), \(bind: message.messageID),
                             \(bind: message.id), \(bind: delivery.recipientID), \(bind: delivery.webhookURL),
-                            \(bind: delivery.payloadHash), \(bind: DeliveryStatus.pending.rawValue), 0, \(bind: stamp),
+                            \(bind: delivery.payloadHash), \(bind: delivery.status.rawValue), 0, \(bind: stamp),
                             \(bind: message.instanceID), \(bind: JSONColumn(delivery.payload)), \(bind: delivery.dkimResult),
                             \(bind: delivery.spfResult), \(bind: stamp), \(bind: stamp))
                     """

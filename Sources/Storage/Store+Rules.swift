@@ -21,13 +21,15 @@ public struct RuleFields: Sendable {
     public var `operator`: String?
     public var value: String?
     public var caseSensitive: Bool?
+    public var negate: Bool?
     public var action: String?
     public var webhookURLOverride: String??
     public var addTags: [String]?
     public init(
         field: String? = nil, operator: String? = nil, value: String? = nil, caseSensitive: Bool? = nil,
-        action: String? = nil, webhookURLOverride: String?? = nil, addTags: [String]? = nil
+        negate: Bool? = nil, action: String? = nil, webhookURLOverride: String?? = nil, addTags: [String]? = nil
     ) {
+        self.negate = negate
         self.field = field
         self.operator = `operator`
         self.value = value
@@ -57,14 +59,17 @@ extension Store {
                 ).run()
             }
         }
+        await rulesChanged()
         return ruleset
     }
 
-    /// A domain's rulesets by priority (higher first), then name.
+    /// A domain's rulesets in the order they run: priority ascending (lower first), then creation time.
     public func rulesets(domainID: UUID) async throws -> [RulesetRecord] {
         try await database.withConnection { sql in
-            try await sql.raw("SELECT * FROM rulesets WHERE domain_id = \(bind: domainID) ORDER BY priority DESC, name")
-                .all(decoding: RulesetRecord.self)
+            try await sql.raw(
+                "SELECT * FROM rulesets WHERE domain_id = \(bind: domainID) ORDER BY priority, created_at, id"
+            )
+            .all(decoding: RulesetRecord.self)
         }
     }
 
@@ -105,17 +110,20 @@ extension Store {
                 ).run()
             }
         }
+        await rulesChanged()
         return r
     }
 
     @discardableResult
     public func deleteRuleset(id: UUID, domainID: UUID) async throws -> Bool {
-        try await database.withConnection { sql in
+        let deleted = try await database.withConnection { sql in
             try await sql.raw(
                 "DELETE FROM rulesets WHERE id = \(bind: id) AND domain_id = \(bind: domainID) RETURNING id"
             )
             .all().count > 0
         }
+        await rulesChanged()
+        return deleted
     }
 
     /// The rules of some rulesets, in order.
@@ -139,26 +147,30 @@ extension Store {
         let rule = RuleRecord(
             id: UUID(), rulesetID: rulesetID, order: 0, field: fields.field ?? "subject",
             operator: fields.operator ?? "contains",
-            value: fields.value ?? "", caseSensitive: fields.caseSensitive ?? false, action: fields.action ?? "forward",
+            value: fields.value ?? "", caseSensitive: fields.caseSensitive ?? false, negate: fields.negate ?? false,
+            action: fields.action ?? "forward",
             webhookURLOverride: fields.webhookURLOverride ?? nil, addTags: fields.addTags ?? [], createdAt: stamp,
             updatedAt: stamp
         )
-        return try await database.withTransaction { sql in
+        let added = try await database.withTransaction { sql in
             let last = try await sql.raw("SELECT max(\"order\") AS o FROM rules WHERE ruleset_id = \(bind: rulesetID)")
                 .first()?.decode(column: "o", as: Int?.self)
             var rule = rule
             rule.order = (last ?? -1) + 1
             try await sql.raw(
                 """
-                INSERT INTO rules (id, ruleset_id, "order", field, operator, value, case_sensitive, action,
+                INSERT INTO rules (id, ruleset_id, "order", field, operator, value, case_sensitive, negate, action,
                                    webhook_url_override, add_tags, created_at, updated_at)
                 VALUES (\(bind: rule.id), \(bind: rulesetID), \(bind: rule.order), \(bind: rule.field), \(bind: rule.operator),
-                        \(bind: rule.value), \(bind: rule.caseSensitive), \(bind: rule.action), \(bind: rule.webhookURLOverride),
+                        \(bind: rule.value), \(bind: rule.caseSensitive), \(bind: rule.negate), \(bind: rule.action),
+                        \(bind: rule.webhookURLOverride),
                         \(bind: JSONColumn(rule.addTags)), \(bind: stamp), \(bind: stamp))
                 """
             ).run()
             return rule
         }
+        await rulesChanged()
+        return added
     }
 
     /// A rule, if it belongs to a ruleset of `domainID`.
@@ -179,6 +191,7 @@ extension Store {
         if let v = fields.operator { rule.operator = v }
         if let v = fields.value { rule.value = v }
         if let v = fields.caseSensitive { rule.caseSensitive = v }
+        if let v = fields.negate { rule.negate = v }
         if let v = fields.action { rule.action = v }
         if let v = fields.webhookURLOverride { rule.webhookURLOverride = v }
         if let v = fields.addTags { rule.addTags = v }
@@ -188,22 +201,25 @@ extension Store {
             try await sql.raw(
                 """
                 UPDATE rules SET field = \(bind: r.field), operator = \(bind: r.operator), value = \(bind: r.value),
-                    case_sensitive = \(bind: r.caseSensitive), action = \(bind: r.action),
+                    case_sensitive = \(bind: r.caseSensitive), negate = \(bind: r.negate), action = \(bind: r.action),
                     webhook_url_override = \(bind: r.webhookURLOverride), add_tags = \(bind: JSONColumn(r.addTags)),
                     updated_at = \(bind: r.updatedAt)
                 WHERE id = \(bind: id)
                 """
             ).run()
         }
+        await rulesChanged()
         return r
     }
 
     @discardableResult
     public func deleteRule(id: UUID, domainID: UUID) async throws -> Bool {
         guard try await rule(id: id, domainID: domainID) != nil else { return false }
-        return try await database.withConnection { sql in
+        let deleted = try await database.withConnection { sql in
             try await sql.raw("DELETE FROM rules WHERE id = \(bind: id) RETURNING id").all().count > 0
         }
+        await rulesChanged()
+        return deleted
     }
 
     /// Sets the order of a ruleset's rules. `ruleIDs` must name each of its rules exactly once.
@@ -223,5 +239,6 @@ extension Store {
                 ).run()
             }
         }
+        await rulesChanged()
     }
 }

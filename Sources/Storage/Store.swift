@@ -8,10 +8,15 @@ public struct Store: Sendable {
     public let database: Database
     /// The clock for created_at/updated_at and queue times; injectable for tests.
     public var now: @Sendable () -> Date
+    /// Compiled rules per domain, shared by every copy of this store.
+    public let ruleBooks: RuleBookCache
 
-    public init(database: Database, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        database: Database, now: @escaping @Sendable () -> Date = { Date() }, ruleBooks: RuleBookCache = RuleBookCache()
+    ) {
         self.database = database
         self.now = now
+        self.ruleBooks = ruleBooks
     }
 }
 
@@ -20,12 +25,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(String)
     case conflict(String)
     case invalid(String)
+    /// The row exists but is not in a state that allows the change (e.g. releasing a delivery that is not held).
+    case wrongState(String)
 
     public var description: String {
         switch self {
         case .notFound(let what): "not found: \(what)"
         case .conflict(let what): "already exists: \(what)"
         case .invalid(let what): what
+        case .wrongState(let what): what
         }
     }
 }

@@ -14,7 +14,7 @@ struct FastSMTPCommand: AsyncParsableCommand {
         version: FastSMTPVersion.current,
         subcommands: [
             Serve.self, Init.self, DB.self, UserCommand.self, DomainCommand.self, RecipientCommand.self,
-            ShowConfig.self,
+            ShowConfig.self, QuarantineCommand.self, RulesCommand.self,
             TestDKIM.self, TestSPF.self,
         ]
     )

@@ -1,0 +1,160 @@
+/// A regular expression with RE2's syntax subset, matched in time linear in the input.
+///
+/// Matching never backtracks: the pattern is compiled to an automaton (a Thompson NFA run as a lazily built
+/// DFA), so the time is proportional to the length of the input for every pattern, including ones such as
+/// `(a+)+$` that take a backtracking engine exponential time. ``matches(_:)-(String)`` is a search: it is
+/// true when the pattern matches anywhere in the input, as RE2's `PartialMatch` or Python's `re.search`; anchor
+/// with `^...$` (or `\A...\z`) to match the whole input. Matching works on Unicode scalars (code points).
+///
+/// Supported syntax:
+///
+/// - Literals: any character stands for itself except the metacharacters `\ . + * ? ( ) [ ] { } | ^ $`.
+///   A `{` that does not start a repetition count is a literal, as is `}` and a `]` outside a class.
+/// - Escapes: `\.` `\\` `\*` and so on (a backslash before any ASCII punctuation or space makes it literal),
+///   `\t \n \r \f \v \a`, `\0` and up to two more octal digits, `\xHH`, `\x{H...}` (up to `\x{10FFFF}`),
+///   and `\Q...\E` (everything between is literal).
+/// - `.` matches any character except `\n`; with the `s` flag, also `\n`.
+/// - Classes: `[abc]`, ranges `[a-z0-9]`, negation `[^...]`, escapes inside (`[\d.\-]`, `[\]\\]`), `]` first
+///   (`[]a]`) and `-` first or last are literal. POSIX classes inside brackets: `[[:alpha:]]`, `[[:^space:]]`
+///   with `alnum alpha ascii blank cntrl digit graph lower print punct space upper word xdigit` (ASCII).
+/// - Perl classes (ASCII, as RE2): `\d` = `[0-9]`, `\w` = `[0-9A-Za-z_]`, `\s` = `[\t\n\f\r ]`, and their
+///   negations `\D \W \S`.
+/// - Anchors: `^` and `$` match at the start and end of the text (`$` does not match before a final `\n`); with
+///   the `m` flag, also after and before every `\n`. `\A` and `\z` always match only at the start and end.
+///   `\b` is a word boundary and `\B` its negation, with ASCII word characters.
+/// - Groups: `(...)`, `(?:...)`, `(?P<name>...)`, `(?<name>...)`; they only group (nothing is captured).
+/// - Alternation `a|b`; empty alternatives (`a|`, `(|a)`) match the empty string.
+/// - Repetition: `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` (n, m ≤ 1000), and the lazy forms `*?`, `+?`, `??`,
+///   `{n,m}?` (which give the same yes/no answer). `{,n}` is literal text, as in RE2.
+/// - Flags: `(?i)` case-insensitive, `(?s)` `.` matches `\n`, `(?m)` multi-line `^`/`$`, `(?U)` (accepted,
+///   no effect on the answer), combined and negated: `(?im)`, `(?-i)`, `(?i-s)`. `(?flags)` applies to the
+///   rest of the enclosing group; `(?flags:...)` only inside. Case-insensitive matching uses Unicode simple
+///   case folding, one character at a time: `(?i)été` matches `ÉTÉ` and `(?i)k` matches `K` and the Kelvin
+///   sign, but `(?i)straße` does not match `STRASSE`. Classes and `\w`, `\d`... are folded too.
+///
+/// Refused with a ``RegexSyntaxError``: backreferences (`\1`, `\k<name>`, `(?P=name)`), lookahead and
+/// lookbehind (`(?=` `(?!` `(?<=` `(?<!`), atomic groups `(?>`, possessive quantifiers (`a*+`), a quantifier
+/// after a quantifier (`a**`, `a{2}{3}`), Unicode property classes `\p{...}` `\P{...}`, `\C`, `\Z` and other
+/// unknown escapes, counts above 1000 or with min > max, unbalanced parentheses and brackets, reversed ranges
+/// (`[z-a]`), a quantifier with nothing to repeat (`*a`), a trailing backslash, groups nested more than 250
+/// deep, and patterns that compile to more than 10,000 instructions once counted repetitions are expanded.
+public struct LinearRegex: Sendable {
+    public let pattern: String
+    private let engine: Engine
+
+    private enum Engine: Sendable {
+        /// A literal (perhaps ASCII-case-insensitive): a plain substring search.
+        case literal(LiteralSearch)
+        case automaton(LazyDFA)
+    }
+
+    /// Parses and compiles `pattern`; `caseInsensitive: true` is the same as starting it with `(?i)`.
+    public init(_ pattern: String, caseInsensitive: Bool = false) throws(RegexSyntaxError) {
+        self.pattern = pattern
+        var parser = RegexParser(pattern, caseInsensitive: caseInsensitive)
+        let root = try parser.parse()
+        if let literal = LiteralSearch(root) {
+            engine = .literal(literal)
+        } else {
+            engine = .automaton(LazyDFA(try RegexProgram(root)))
+        }
+    }
+
+    /// True when the pattern matches anywhere in `input` (a search, like RE2's PartialMatch / Python's re.search).
+    public func matches(_ input: String) -> Bool {
+        if let result = input.utf8.withContiguousStorageIfAvailable({ matches(utf8: $0) }) { return result }
+        var copy = input
+        copy.makeContiguousUTF8()
+        return copy.utf8.withContiguousStorageIfAvailable { matches(utf8: $0) } ?? false
+    }
+
+    /// True when the pattern matches anywhere in `input`, which is treated as a whole text: `^` and `\A` match at
+    /// its start, `\b` does not look at the scalar before it.
+    public func matches(_ input: Substring) -> Bool {
+        if let result = input.utf8.withContiguousStorageIfAvailable({ matches(utf8: $0) }) { return result }
+        return matches(String(input))
+    }
+
+    private func matches(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch engine {
+        case .literal(let literal): literal.occurs(in: text)
+        case .automaton(let automaton): automaton.matches(text)
+        }
+    }
+
+    /// For tests: whether the substring-search fast path is used.
+    var usesLiteralSearch: Bool {
+        if case .literal = engine { return true }
+        return false
+    }
+
+    /// For tests: the size of the compiled program, and the lazy DFA's states and cache flushes so far.
+    var automatonStatistics: (instructions: Int, states: Int, resets: Int)? {
+        guard case .automaton(let automaton) = engine else { return nil }
+        let statistics = automaton.statistics
+        return (automaton.program.instructionCount, statistics.states, statistics.resets)
+    }
+}
+
+/// A substring search for patterns that are a plain literal, optionally ASCII-case-insensitive (only when no
+/// letter of it has a non-ASCII case variant, as `k` and `s` do).
+private struct LiteralSearch: Sendable {
+    /// The literal's UTF-8, with ASCII letters in lower case when folded.
+    let needle: [UInt8]
+    /// 0x20 for a folded ASCII letter (compare `byte | 0x20`), else 0.
+    let masks: [UInt8]
+
+    static let maxLength = 64
+
+    init?(_ root: RegexNode) {
+        var needle: [UInt8] = []
+        var masks: [UInt8] = []
+        let items: [RegexNode]
+        switch root {
+        case .empty: items = []
+        case .set: items = [root]
+        case .concatenation(let list): items = list
+        default: return nil
+        }
+        for item in items {
+            guard case .set(let set) = item else { return nil }
+            if let scalar = set.singleScalar, let unicode = Unicode.Scalar(scalar) {
+                needle += Array(String(unicode).utf8)
+                masks += Array(repeating: 0, count: String(unicode).utf8.count)
+            } else if set.count(upTo: 3) == 2, set.ranges.count == 2, set.ranges[1].lower < 0x80,
+                set.ranges[1].lower == set.ranges[0].lower | 0x20, (0x61...0x7A).contains(set.ranges[1].lower)
+            {
+                needle.append(UInt8(set.ranges[1].lower))
+                masks.append(0x20)
+            } else {
+                return nil
+            }
+        }
+        guard needle.count <= Self.maxLength else { return nil }
+        self.needle = needle
+        self.masks = masks
+    }
+
+    func occurs(in text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let length = needle.count
+        guard length > 0 else { return true }
+        guard text.count >= length else { return false }
+        return needle.withUnsafeBufferPointer { needle in
+            masks.withUnsafeBufferPointer { masks in
+                let first = needle[0]
+                let firstMask = masks[0]
+                var index = 0
+                let last = text.count - length
+                while index <= last {
+                    if text[index] | firstMask == first {
+                        var offset = 1
+                        while offset < length, text[index + offset] | masks[offset] == needle[offset] { offset += 1 }
+                        if offset == length { return true }
+                    }
+                    index += 1
+                }
+                return false
+            }
+        }
+    }
+}

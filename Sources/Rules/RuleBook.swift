@@ -1,0 +1,194 @@
+import Foundation
+
+/// A rule, checked and ready to run.
+public struct CompiledRule: Sendable {
+    public let id: UUID
+    public let condition: RuleCondition
+    public let action: RuleAction
+    public let webhookURLOverride: String?
+    public let addTags: [String]
+
+    /// Checks a stored rule: its field, operator and value (``RuleCondition``), its action, and that only a
+    /// `forward` rule names a webhook override.
+    public init(_ rule: RuleDefinition) throws(RuleDefinitionError) {
+        guard let action = RuleAction(rawValue: rule.action) else {
+            let names = RuleAction.allCases.map(\.rawValue).joined(separator: ", ")
+            throw RuleDefinitionError("action", "unknown action '\(rule.action)'; use one of \(names)")
+        }
+        if rule.webhookURLOverride != nil, action != .forward {
+            throw RuleDefinitionError("webhook_url_override", "only a forward rule delivers to another webhook")
+        }
+        condition = try RuleCondition(
+            field: rule.field, operator: rule.operator, value: rule.value, caseSensitive: rule.caseSensitive,
+            negate: rule.negate)
+        id = rule.id
+        self.action = action
+        webhookURLOverride = rule.webhookURLOverride
+        addTags = rule.addTags
+    }
+}
+
+public struct CompiledRuleset: Sendable {
+    public let id: UUID
+    public let name: String
+    public let priority: Int
+    public let stopOnMatch: Bool
+    public let rules: [CompiledRule]
+}
+
+/// The rule that decided a message: `{id, ruleset_id, ruleset, action}` in the payload.
+public struct DecidingRule: Sendable, Hashable, Codable {
+    public var id: UUID
+    public var rulesetID: UUID
+    public var ruleset: String
+    public var action: RuleAction
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case rulesetID = "ruleset_id"
+        case ruleset, action
+    }
+}
+
+extension RuleAction: Codable {}
+
+/// What the rules decided for one recipient of one message.
+public struct RuleDecision: Sendable, Hashable {
+    public enum Action: String, Sendable, Hashable, Codable {
+        case forward, drop, quarantine
+    }
+
+    public var action: Action
+    /// Where a forward goes instead of the recipient's webhook (a `forward` rule's override).
+    public var webhookURLOverride: String?
+    /// Every matching rule's tags, in evaluation order, without duplicates.
+    public var tags: [String]
+    /// The terminal rule that decided; nil when none matched (the default forward).
+    public var rule: DecidingRule?
+    /// Every rule evaluated, in order.
+    public var trace: [TraceEntry]
+
+    public struct TraceEntry: Sendable, Hashable {
+        public var rulesetID: UUID
+        public var ruleset: String
+        public var ruleID: UUID
+        public var matched: Bool
+    }
+}
+
+/// A domain's rules, compiled: enabled rulesets in ascending priority (ties: earlier created first), their rules in
+/// order. Pure and immutable: one value serves every message until the rules change.
+///
+/// Semantics (docs/rules.md):
+/// - `tag` rules add their tags and evaluation goes on.
+/// - The first matching terminal rule (`forward`, `drop`, `quarantine`) decides; its tags are added too. Rules
+///   matching after that only add their tags.
+/// - When any rule of a ruleset matched and the ruleset's `stop_on_match` is set, evaluation ends after that ruleset.
+/// - No terminal rule matched: forward to the recipient's own webhook, with the tags collected.
+public struct RuleBook: Sendable {
+    public let rulesets: [CompiledRuleset]
+
+    public static let empty = RuleBook(rulesets: [], problems: [])
+
+    public init(rulesets: [CompiledRuleset], problems: [RuleBookError] = []) {
+        self.rulesets = rulesets
+        self.problems = problems
+    }
+
+    /// Rules that could not be compiled (stored before a check existed), left out of evaluation. Never skipped
+    /// silently: whoever compiles reports them (the store logs each one).
+    public let problems: [RuleBookError]
+
+    /// Compiles a domain's rulesets; disabled rulesets are left out, and so is a rule that does not compile (see
+    /// ``problems``). Validate rules before storing them (``CompiledRule/init(_:)``) so that this never happens.
+    public static func compile(_ definitions: [RulesetDefinition]) -> RuleBook {
+        let ordered = definitions.filter(\.isEnabled).sorted {
+            ($0.priority, $0.createdAt, $0.id.uuidString) < ($1.priority, $1.createdAt, $1.id.uuidString)
+        }
+        var rulesets: [CompiledRuleset] = []
+        var problems: [RuleBookError] = []
+        for definition in ordered {
+            var rules: [CompiledRule] = []
+            for rule in definition.rules {
+                do {
+                    rules.append(try CompiledRule(rule))
+                } catch {
+                    problems.append(RuleBookError(rulesetID: definition.id, ruleID: rule.id, error: error))
+                }
+            }
+            rulesets.append(
+                CompiledRuleset(
+                    id: definition.id, name: definition.name, priority: definition.priority,
+                    stopOnMatch: definition.stopOnMatch, rules: rules))
+        }
+        return RuleBook(rulesets: rulesets, problems: problems)
+    }
+
+    public var isEmpty: Bool { rulesets.allSatisfy(\.rules.isEmpty) }
+
+    /// The decision for one recipient.
+    public func evaluate(_ facts: MailFacts, recipient: String) -> RuleDecision {
+        evaluate(facts, recipients: [recipient])[0]
+    }
+
+    /// The decisions for several recipients of one message; field values are computed once for all of them.
+    public func evaluate(_ facts: MailFacts, recipients: [String]) -> [RuleDecision] {
+        var shared: [RuleField: FieldValues] = [:]
+        return recipients.map { recipient in
+            var perRecipient: [RuleField: FieldValues] = [:]
+            return decide { field in
+                if field == .rcptTo {
+                    if let known = perRecipient[field] { return known }
+                    let values = FieldValues(facts.values(of: field, recipient: recipient))
+                    perRecipient[field] = values
+                    return values
+                }
+                if let known = shared[field] { return known }
+                let values = FieldValues(facts.values(of: field, recipient: recipient))
+                shared[field] = values
+                return values
+            }
+        }
+    }
+
+    private func decide(_ values: (RuleField) -> FieldValues) -> RuleDecision {
+        var decision = RuleDecision(action: .forward, webhookURLOverride: nil, tags: [], rule: nil, trace: [])
+        var seenTags = Set<String>()
+        func addTags(_ tags: [String]) {
+            for tag in tags where seenTags.insert(tag).inserted { decision.tags.append(tag) }
+        }
+        for ruleset in rulesets {
+            var anyMatched = false
+            for rule in ruleset.rules {
+                let matched = rule.condition.holds(for: values(rule.condition.field))
+                decision.trace.append(
+                    .init(rulesetID: ruleset.id, ruleset: ruleset.name, ruleID: rule.id, matched: matched))
+                guard matched else { continue }
+                anyMatched = true
+                addTags(rule.addTags)
+                if rule.action.isTerminal, decision.rule == nil {
+                    decision.rule = DecidingRule(
+                        id: rule.id, rulesetID: ruleset.id, ruleset: ruleset.name, action: rule.action)
+                    switch rule.action {
+                    case .drop: decision.action = .drop
+                    case .quarantine: decision.action = .quarantine
+                    default:
+                        decision.action = .forward
+                        decision.webhookURLOverride = rule.webhookURLOverride
+                    }
+                }
+            }
+            if anyMatched, ruleset.stopOnMatch { break }
+        }
+        return decision
+    }
+}
+
+/// A stored rule that does not compile.
+public struct RuleBookError: Error, Sendable, CustomStringConvertible {
+    public var rulesetID: UUID
+    public var ruleID: UUID
+    public var error: RuleDefinitionError
+
+    public var description: String { "rule \(ruleID.uuidString.lowercased()) cannot run: \(error)" }
+}

@@ -1,0 +1,246 @@
+import DNSClient
+import Foundation
+
+/// Why a rule cannot be used: which of its attributes is wrong, and how.
+public struct RuleDefinitionError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The attribute: `field`, `operator`, `value`, `action` or `webhook_url_override`.
+    public var attribute: String
+    public var message: String
+    /// For a regex: the 0-based position (in Unicode scalars) of the error in the pattern.
+    public var position: Int?
+
+    public init(_ attribute: String, _ message: String, position: Int? = nil) {
+        self.attribute = attribute
+        self.message = message
+        self.position = position
+    }
+
+    public var description: String { "\(attribute): \(message)" }
+}
+
+/// A rule's test, checked and prepared: field × operator × value, case sensitivity and negation.
+public struct RuleCondition: Sendable {
+    public let field: RuleField
+    public let `operator`: RuleOperator
+    public let caseSensitive: Bool
+    public let negate: Bool
+    let matcher: Matcher
+
+    enum Matcher: Sendable {
+        /// equals / contains / starts_with / ends_with on UTF-8, the needle folded unless case-sensitive.
+        case text(TextComparison, [UInt8])
+        case regex(LinearRegex)
+        case exists
+        case greater(Int)
+        case less(Int)
+        case networks([CIDRNetwork])
+    }
+
+    enum TextComparison: Sendable {
+        case equals, contains, startsWith, endsWith
+    }
+
+    /// Checks the combination and prepares the value (folds it, compiles the regex, parses the networks).
+    public init(
+        field fieldName: String, operator operatorName: String, value: String, caseSensitive: Bool = false,
+        negate: Bool = false
+    ) throws(RuleDefinitionError) {
+        guard let field = RuleField(parsing: fieldName) else {
+            let names = RuleField.named.map(\.name).joined(separator: ", ")
+            throw RuleDefinitionError("field", "unknown field '\(fieldName)'; use one of \(names), or header:<Name>")
+        }
+        guard let op = RuleOperator(rawValue: operatorName) else {
+            let names = RuleOperator.allCases.map(\.rawValue).joined(separator: ", ")
+            throw RuleDefinitionError("operator", "unknown operator '\(operatorName)'; use one of \(names)")
+        }
+        guard value.count <= RulesDefaults.maxValueLength else {
+            throw RuleDefinitionError("value", "may be at most \(RulesDefaults.maxValueLength) characters")
+        }
+        self.field = field
+        self.operator = op
+        self.caseSensitive = caseSensitive
+        self.negate = negate
+        switch op {
+        case .equals, .contains, .startsWith, .endsWith:
+            if op != .equals, value.isEmpty {
+                throw RuleDefinitionError("value", "'\(op.rawValue)' needs a non-empty value")
+            }
+            let comparison: TextComparison =
+                switch op {
+                case .equals: .equals
+                case .contains: .contains
+                case .startsWith: .startsWith
+                default: .endsWith
+                }
+            matcher = .text(comparison, caseSensitive ? Array(value.utf8) : TextFolding.fold(value))
+        case .regex:
+            do {
+                matcher = .regex(try LinearRegex(value, caseInsensitive: !caseSensitive))
+            } catch {
+                throw RuleDefinitionError("value", "invalid regex: \(error.message)", position: error.position)
+            }
+        case .exists:
+            matcher = .exists
+        case .gt, .lt:
+            guard field.isNumeric else {
+                throw RuleDefinitionError("operator", "'\(op.rawValue)' applies to numeric fields only (size)")
+            }
+            guard let number = Int(value.trimmingCharacters(in: .whitespaces)), number >= 0 else {
+                throw RuleDefinitionError("value", "'\(op.rawValue)' needs a whole number of bytes, got '\(value)'")
+            }
+            matcher = op == .gt ? .greater(number) : .less(number)
+        case .inCIDR:
+            guard field == .clientIP else {
+                throw RuleDefinitionError("operator", "'in_cidr' applies to client_ip only")
+            }
+            var networks: [CIDRNetwork] = []
+            for item in value.split(whereSeparator: { $0 == "," || $0 == " " }) where !item.isEmpty {
+                guard let network = CIDRNetwork(String(item)) else {
+                    throw RuleDefinitionError(
+                        "value", "'\(item)' is not a network (e.g. 192.0.2.0/24 or 2001:db8::/32)")
+                }
+                networks.append(network)
+            }
+            guard !networks.isEmpty else {
+                throw RuleDefinitionError("value", "'in_cidr' needs one or more networks, comma-separated")
+            }
+            matcher = .networks(networks)
+        }
+    }
+
+    /// Whether the condition holds for these values of its field (any value matching is enough), negation applied.
+    func holds(for values: FieldValues) -> Bool {
+        matches(values) != negate
+    }
+
+    private func matches(_ values: FieldValues) -> Bool {
+        switch matcher {
+        case .exists:
+            return !values.raw.isEmpty
+        case .text(let comparison, let needle):
+            let haystacks = caseSensitive ? values.utf8 : values.folded
+            return haystacks.contains { Self.compare(comparison, $0, needle) }
+        case .regex(let regex):
+            return values.raw.contains { regex.matches($0) }
+        case .greater(let limit):
+            return values.raw.contains { Int($0).map { $0 > limit } ?? false }
+        case .less(let limit):
+            return values.raw.contains { Int($0).map { $0 < limit } ?? false }
+        case .networks(let networks):
+            return values.raw.contains { text in
+                guard let address = IPAddress(text) else { return false }
+                return networks.contains { $0.contains(address) }
+            }
+        }
+    }
+
+    static func compare(_ comparison: TextComparison, _ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        switch comparison {
+        case .equals: return haystack == needle
+        case .startsWith: return haystack.starts(with: needle)
+        case .endsWith: return haystack.count >= needle.count && haystack.suffix(needle.count).elementsEqual(needle)
+        case .contains: return ByteSearch.contains(haystack, needle)
+        }
+    }
+}
+
+/// The values of one field of one message, in the forms the operators need: computed on first use, once per
+/// message (a reference, shared by every rule on the field).
+final class FieldValues {
+    let raw: [String]
+    private(set) lazy var utf8: [[UInt8]] = raw.map { Array($0.utf8) }
+    private(set) lazy var folded: [[UInt8]] = raw.map { TextFolding.fold($0) }
+
+    init(_ raw: [String]) {
+        self.raw = raw
+    }
+}
+
+/// Substring search on bytes.
+enum ByteSearch {
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        guard haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in
+                let last = h.count - n.count
+                var i = 0
+                while i <= last {
+                    if h[i] == first {
+                        var j = 1
+                        while j < n.count, h[i + j] == n[j] { j += 1 }
+                        if j == n.count { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+}
+
+/// Caseless comparison: each Unicode scalar replaced by the smallest member of its simple case folding class (the
+/// regex engine's ``CaseFolding`` table: `K`, `k` and KELVIN SIGN are one class, `Σ`, `σ` and `ς` another), ASCII by
+/// a fast path. Two strings are equal ignoring case exactly when their folded bytes are equal.
+enum TextFolding {
+    static func fold(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            for byte in text.utf8 { out.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
+            return out
+        }
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                let byte = UInt8(scalar.value)
+                out.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
+                continue
+            }
+            // A class with an ASCII letter (KELVIN SIGN, LONG S) folds to that letter in lower case, as ASCII does.
+            let variants = CaseFolding.shared.variants(of: scalar.value)
+            if let ascii = variants.first(where: { $0 < 0x80 }) {
+                out.append(UInt8(ascii) | 0x20)
+            } else {
+                out.append(contentsOf: String(Unicode.Scalar(variants.first ?? scalar.value) ?? scalar).utf8)
+            }
+        }
+        return out
+    }
+}
+
+/// An IPv4 or IPv6 network (`192.0.2.0/24`, `2001:db8::/32`, or one address).
+public struct CIDRNetwork: Sendable, Hashable {
+    public let address: IPAddress
+    public let prefixLength: Int
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let address = IPAddress(parts[0]) else { return nil }
+        let maximum = address.isIPv4 ? 32 : 128
+        if parts.count == 2 {
+            guard let length = Int(parts[1]), (0...maximum).contains(length), parts[1].allSatisfy(\.isASCII) else {
+                return nil
+            }
+            prefixLength = length
+        } else {
+            prefixLength = maximum
+        }
+        self.address = address
+    }
+
+    /// IPv4-mapped IPv6 clients (`::ffff:192.0.2.1`) match IPv4 networks.
+    public func contains(_ candidate: IPAddress) -> Bool {
+        let candidate = address.isIPv4 ? (candidate.ipv4Mapped ?? candidate) : candidate
+        guard candidate.isIPv4 == address.isIPv4 else { return false }
+        let a = address.bytes
+        let b = candidate.bytes
+        var remaining = prefixLength
+        for index in a.indices where remaining > 0 {
+            let bits = min(8, remaining)
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+            if a[index] & mask != b[index] & mask { return false }
+            remaining -= bits
+        }
+        return true
+    }
+}
