@@ -199,6 +199,25 @@ public final class FastSMTPApplication: Sendable {
         return services
     }
 
+    /// Releases what ``make(settings:roles:logger:resolver:)`` opened, for an application whose service group will
+    /// never run (building it failed). A group that ran has closed everything itself; never call both.
+    public func close() async {
+        try? await httpClient?.shutdown()
+        try? await database.close()
+    }
+
+    /// Runs every service until shutdown. If the services cannot even be built, what ``make`` opened is closed.
+    public func run(handleSignals: Bool = true) async throws {
+        let group: ServiceGroup
+        do {
+            group = try serviceGroup(handleSignals: handleSignals)
+        } catch {
+            await close()
+            throw StartupError("\(error)")
+        }
+        try await group.run()
+    }
+
     /// A service group over ``services()``. With `handleSignals`, SIGTERM and SIGINT shut it down gracefully.
     public func serviceGroup(handleSignals: Bool = true) throws -> ServiceGroup {
         ServiceGroup(

@@ -45,6 +45,6 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw fail("cannot start: \(error)", code: 2)
         }
-        try await app.serviceGroup(handleSignals: true).run()
+        try await app.run(handleSignals: true)
     }
 }
