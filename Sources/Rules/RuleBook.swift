@@ -1,7 +1,7 @@
 import Foundation
 
-/// A rule, checked and ready to run.
-public struct CompiledRule: Sendable {
+/// A rule, checked and ready to run (a reference: evaluation reads it without copying).
+public final class CompiledRule: Sendable {
     public let id: UUID
     public let condition: RuleCondition
     public let action: RuleAction
@@ -87,12 +87,30 @@ public struct RuleDecision: Sendable, Hashable {
 /// - No terminal rule matched: forward to the recipient's own webhook, with the tags collected.
 public struct RuleBook: Sendable {
     public let rulesets: [CompiledRuleset]
+    /// The distinct fields the rules read; each rule's field as an index into it (per ruleset, per rule).
+    private let fields: [RuleField]
+    private let slots: [[Int]]
+    private let rcptToSlot: Int?
+    private let ruleCount: Int
 
     public static let empty = RuleBook(rulesets: [], problems: [])
 
     public init(rulesets: [CompiledRuleset], problems: [RuleBookError] = []) {
         self.rulesets = rulesets
         self.problems = problems
+        var fields: [RuleField] = []
+        var index: [RuleField: Int] = [:]
+        slots = rulesets.map { ruleset in
+            ruleset.rules.map { rule in
+                if let known = index[rule.condition.field] { return known }
+                index[rule.condition.field] = fields.count
+                fields.append(rule.condition.field)
+                return fields.count - 1
+            }
+        }
+        self.fields = fields
+        rcptToSlot = index[.rcptTo]
+        ruleCount = rulesets.reduce(0) { $0 + $1.rules.count }
     }
 
     /// Rules that could not be compiled (stored before a check existed), left out of evaluation. Never skipped
@@ -131,41 +149,38 @@ public struct RuleBook: Sendable {
         evaluate(facts, recipients: [recipient])[0]
     }
 
-    /// The decisions for several recipients of one message; field values are computed once for all of them.
+    /// The decisions for several recipients of one message; field values are computed once for all of them (only
+    /// `rcpt_to` differs per recipient).
     public func evaluate(_ facts: MailFacts, recipients: [String]) -> [RuleDecision] {
-        var shared: [RuleField: FieldValues] = [:]
+        var values = [FieldValues?](repeating: nil, count: fields.count)
         return recipients.map { recipient in
-            var perRecipient: [RuleField: FieldValues] = [:]
-            return decide { field in
-                if field == .rcptTo {
-                    if let known = perRecipient[field] { return known }
-                    let values = FieldValues(facts.values(of: field, recipient: recipient))
-                    perRecipient[field] = values
-                    return values
-                }
-                if let known = shared[field] { return known }
-                let values = FieldValues(facts.values(of: field, recipient: recipient))
-                shared[field] = values
-                return values
+            if let rcptToSlot { values[rcptToSlot] = nil }
+            return decide { slot in
+                if let known = values[slot] { return known }
+                let computed = FieldValues(facts.values(of: fields[slot], recipient: recipient))
+                values[slot] = computed
+                return computed
             }
         }
     }
 
-    private func decide(_ values: (RuleField) -> FieldValues) -> RuleDecision {
+    private func decide(_ values: (Int) -> FieldValues) -> RuleDecision {
         var decision = RuleDecision(action: .forward, webhookURLOverride: nil, tags: [], rule: nil, trace: [])
+        decision.trace.reserveCapacity(ruleCount)
         var seenTags = Set<String>()
         func addTags(_ tags: [String]) {
             for tag in tags where seenTags.insert(tag).inserted { decision.tags.append(tag) }
         }
-        for ruleset in rulesets {
+        for (setIndex, ruleset) in rulesets.enumerated() {
             var anyMatched = false
-            for rule in ruleset.rules {
-                let matched = rule.condition.holds(for: values(rule.condition.field))
+            let slots = self.slots[setIndex]
+            for (ruleIndex, rule) in ruleset.rules.enumerated() {
+                let matched = rule.condition.holds(for: values(slots[ruleIndex]))
                 decision.trace.append(
                     .init(rulesetID: ruleset.id, ruleset: ruleset.name, ruleID: rule.id, matched: matched))
                 guard matched else { continue }
                 anyMatched = true
-                addTags(rule.addTags)
+                if !rule.addTags.isEmpty { addTags(rule.addTags) }
                 if rule.action.isTerminal, decision.rule == nil {
                     decision.rule = DecidingRule(
                         id: rule.id, rulesetID: ruleset.id, ruleset: ruleset.name, action: rule.action)

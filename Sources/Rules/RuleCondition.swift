@@ -18,8 +18,9 @@ public struct RuleDefinitionError: Error, Sendable, Hashable, CustomStringConver
     public var description: String { "\(attribute): \(message)" }
 }
 
-/// A rule's test, checked and prepared: field × operator × value, case sensitivity and negation.
-public struct RuleCondition: Sendable {
+/// A rule's test, checked and prepared: field × operator × value, case sensitivity and negation. A reference, so
+/// evaluation never copies its prepared value.
+public final class RuleCondition: Sendable {
     public let field: RuleField
     public let `operator`: RuleOperator
     public let caseSensitive: Bool
@@ -123,14 +124,11 @@ public struct RuleCondition: Sendable {
         case .regex(let regex):
             return values.raw.contains { regex.matches($0) }
         case .greater(let limit):
-            return values.raw.contains { Int($0).map { $0 > limit } ?? false }
+            return values.numbers.contains { $0 > limit }
         case .less(let limit):
-            return values.raw.contains { Int($0).map { $0 < limit } ?? false }
+            return values.numbers.contains { $0 < limit }
         case .networks(let networks):
-            return values.raw.contains { text in
-                guard let address = IPAddress(text) else { return false }
-                return networks.contains { $0.contains(address) }
-            }
+            return values.addresses.contains { address in networks.contains { $0.contains(address) } }
         }
     }
 
@@ -150,6 +148,8 @@ final class FieldValues {
     let raw: [String]
     private(set) lazy var utf8: [[UInt8]] = raw.map { Array($0.utf8) }
     private(set) lazy var folded: [[UInt8]] = raw.map { TextFolding.fold($0) }
+    private(set) lazy var numbers: [Int] = raw.compactMap { Int($0) }
+    private(set) lazy var addresses: [IPAddress] = raw.compactMap { IPAddress($0) }
 
     init(_ raw: [String]) {
         self.raw = raw
@@ -184,12 +184,19 @@ enum ByteSearch {
 /// a fast path. Two strings are equal ignoring case exactly when their folded bytes are equal.
 enum TextFolding {
     static func fold(_ text: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count)
-        if text.utf8.allSatisfy({ $0 < 0x80 }) {
-            for byte in text.utf8 { out.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
-            return out
+        var ascii = Array(text.utf8)
+        let isASCII = ascii.withUnsafeMutableBufferPointer { buffer -> Bool in
+            var high: UInt8 = 0
+            for index in buffer.indices {
+                let byte = buffer[index]
+                high |= byte
+                buffer[index] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            }
+            return high < 0x80
         }
+        if isASCII { return ascii }
+        var out = ascii
+        out.removeAll(keepingCapacity: true)
         for scalar in text.unicodeScalars {
             if scalar.isASCII {
                 let byte = UInt8(scalar.value)

@@ -56,7 +56,8 @@ struct DFACache {
     /// Table entries plus instruction-set entries (4 bytes each) kept before the cache is emptied.
     static let maxEntries = 1 << 19
 
-    /// Special transition targets; real states are ≥ 0.
+    /// Special transition targets. A real state is its row's offset in `transitions` (its number × `stride`),
+    /// so that a step costs no multiplication.
     static let unknown: Int32 = -1
     static let matched: Int32 = -2
     static let dead: Int32 = -3
@@ -83,6 +84,8 @@ struct DFACache {
     private var stateIndex: [Key: Int32] = [:]
     private var entries = 0
     private var startState = DFACache.unknown
+    /// The state with no match under way, where ``RegexProgram/startScanner`` may skip ahead (`Int32.min`: none).
+    private var idleState = Int32.min
     private(set) var resets = 0
 
     // Scratch space for the epsilon closure.
@@ -109,33 +112,58 @@ struct DFACache {
     /// Whether the program matches anywhere in `text` (valid UTF-8).
     mutating func matches(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var state = initialState()
-        if state == Self.matched { return true }
-        if state == Self.dead { return false }
-        let program = self.program
-        let count = text.count
         var index = 0
-        while index < count {
-            let byte = text[index]
-            let scalarClass: Int
-            if byte < 0x80 {
-                scalarClass = Int(program.asciiClass[Int(byte)])
-                index += 1
-            } else {
-                let (scalar, length) = Self.decode(text, at: index)
-                scalarClass = program.highClass(of: scalar)
-                index += length
-            }
-            var target = transitions[Int(state) &* stride &+ scalarClass]
-            if target < 0 {
-                if target == Self.unknown { target = transition(from: state, on: scalarClass) }
-                if target == Self.matched { return true }
-                if target == Self.dead { return false }
-            }
-            state = target
+        while state >= 0 {
+            // Run on cached transitions; stop at a miss (the scalar at `index` of class `missed` is consumed).
+            let (stopState, stopIndex, missed) = scan(text, from: index, in: state)
+            if missed < 0 { return stopState == Self.matched }
+            state = transition(from: stopState, on: missed)
+            index = stopIndex
         }
-        var target = transitions[Int(state) &* stride &+ program.classCount]
-        if target == Self.unknown { target = transition(from: state, on: program.classCount) }
-        return target == Self.matched
+        return state == Self.matched
+    }
+
+    /// Steps from `state` over `text[index...]` while the transitions are cached. Returns the final answer
+    /// (`matched` or `dead`, and class -1), or the state, input position and scalar class of the first
+    /// transition not yet computed (class `classCount`: the end of the text).
+    private func scan(
+        _ text: UnsafeBufferPointer<UInt8>, from start: Int, in initial: Int32
+    ) -> (state: Int32, index: Int, missed: Int) {
+        let endOfText = program.classCount
+        let idle = idleState
+        let scanner = program.startScanner
+        return transitions.withUnsafeBufferPointer { table in
+            program.asciiClass.withUnsafeBufferPointer { asciiClass in
+                var state = initial
+                var index = start
+                let count = text.count
+                while index < count {
+                    if state == idle, let scanner {
+                        index = scanner.next(in: text, from: index)
+                        if index == count { break }
+                    }
+                    let byte = text[index]
+                    let scalarClass: Int
+                    if byte < 0x80 {
+                        scalarClass = Int(asciiClass[Int(byte)])
+                        index &+= 1
+                    } else {
+                        let (scalar, length) = Self.decode(text, at: index)
+                        scalarClass = program.highClass(of: scalar)
+                        index &+= length
+                    }
+                    let target = table[Int(state) &+ scalarClass]
+                    if target < 0 {
+                        if target == Self.unknown { return (state, index, scalarClass) }
+                        return (target, index, -1)
+                    }
+                    state = target
+                }
+                let target = table[Int(state) &+ endOfText]
+                if target == Self.unknown { return (state, index, endOfText) }
+                return (target == Self.matched ? Self.matched : Self.dead, index, -1)
+            }
+        }
     }
 
     /// Decodes the multi-byte UTF-8 sequence at `index` (Swift strings are valid UTF-8; a truncated sequence,
@@ -171,6 +199,8 @@ struct DFACache {
         } else {
             let state = self.state(instructions.sorted(), context: pending ? Self.atStart & contextMask : 0, pending)
             startState = state
+            // Without pending assertions the start state is also the state after any scalar that starts nothing.
+            if !pending, !program.anchoredAtStart { idleState = state }
         }
         return startState
     }
@@ -178,9 +208,10 @@ struct DFACache {
     /// Computes, caches and returns the transition from `state` on `scalarClass` (`classCount`: end of text).
     private mutating func transition(from state: Int32, on scalarClass: Int) -> Int32 {
         let endOfText = scalarClass == program.classCount
-        var current = stateInstructions[Int(state)]
-        if statePending[Int(state)] {
-            let holding = holdingAssertions(context: stateContext[Int(state)], next: scalarClass)
+        let id = Int(state) / stride
+        var current = stateInstructions[id]
+        if statePending[id] {
+            let holding = holdingAssertions(context: stateContext[id], next: scalarClass)
             let (expanded, matched, _) = closure(current, holding: holding, keepPending: false)
             if matched { return record(state, scalarClass, Self.matched) }
             current = expanded
@@ -209,7 +240,7 @@ struct DFACache {
 
     @inline(__always)
     private mutating func record(_ state: Int32, _ scalarClass: Int, _ target: Int32) -> Int32 {
-        transitions[Int(state) * stride + scalarClass] = target
+        transitions[Int(state) + scalarClass] = target
         return target
     }
 
@@ -273,7 +304,8 @@ struct DFACache {
         return (output, matched, pending)
     }
 
-    /// The state for a sorted instruction set, created (flushing the cache first if it is full) if new.
+    /// The state (row offset) for a sorted instruction set, created (flushing the cache first if it is full)
+    /// if new.
     private mutating func state(_ instructions: [Int32], context: UInt8, _ pending: Bool) -> Int32 {
         let key = Key(instructions: instructions, context: context)
         if let known = stateIndex[key] { return known }
@@ -285,9 +317,10 @@ struct DFACache {
             stateIndex.removeAll(keepingCapacity: true)
             entries = 0
             startState = Self.unknown
+            idleState = Int32.min
             resets += 1
         }
-        let id = Int32(stateInstructions.count)
+        let id = Int32(stateInstructions.count * stride)
         stateInstructions.append(instructions)
         stateContext.append(context)
         statePending.append(pending)

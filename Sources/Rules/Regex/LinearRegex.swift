@@ -2,7 +2,7 @@
 ///
 /// Matching never backtracks: the pattern is compiled to an automaton (a Thompson NFA run as a lazily built
 /// DFA), so the time is proportional to the length of the input for every pattern, including ones such as
-/// `(a+)+$` that take a backtracking engine exponential time. ``matches(_:)-(String)`` is a search: it is
+/// `(a+)+$` that take a backtracking engine exponential time. `matches(_:)` is a search: it is
 /// true when the pattern matches anywhere in the input, as RE2's `PartialMatch` or Python's `re.search`; anchor
 /// with `^...$` (or `\A...\z`) to match the whole input. Matching works on Unicode scalars (code points).
 ///
@@ -21,7 +21,8 @@
 ///   negations `\D \W \S`.
 /// - Anchors: `^` and `$` match at the start and end of the text (`$` does not match before a final `\n`); with
 ///   the `m` flag, also after and before every `\n`. `\A` and `\z` always match only at the start and end.
-///   `\b` is a word boundary and `\B` its negation, with ASCII word characters.
+///   `\b` is a word boundary and `\B` its negation, with ASCII word characters (so `\B` matches an empty
+///   text, as in RE2).
 /// - Groups: `(...)`, `(?:...)`, `(?P<name>...)`, `(?<name>...)`; they only group (nothing is captured).
 /// - Alternation `a|b`; empty alternatives (`a|`, `(|a)`) match the empty string.
 /// - Repetition: `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` (n, m ≤ 1000), and the lazy forms `*?`, `+?`, `??`,
@@ -39,6 +40,7 @@
 /// (`[z-a]`), a quantifier with nothing to repeat (`*a`), a trailing backslash, groups nested more than 250
 /// deep, and patterns that compile to more than 10,000 instructions once counted repetitions are expanded.
 public struct LinearRegex: Sendable {
+    /// The pattern as given to ``init(_:caseInsensitive:)``.
     public let pattern: String
     private let engine: Engine
 
@@ -88,6 +90,12 @@ public struct LinearRegex: Sendable {
         return false
     }
 
+    /// For tests: whether the automaton skips ahead with a ``ByteScanner`` while no match is under way.
+    var usesStartScanner: Bool {
+        guard case .automaton(let automaton) = engine else { return false }
+        return automaton.program.startScanner != nil
+    }
+
     /// For tests: the size of the compiled program, and the lazy DFA's states and cache flushes so far.
     var automatonStatistics: (instructions: Int, states: Int, resets: Int)? {
         guard case .automaton(let automaton) = engine else { return nil }
@@ -97,14 +105,20 @@ public struct LinearRegex: Sendable {
 }
 
 /// A substring search for patterns that are a plain literal, optionally ASCII-case-insensitive (only when no
-/// letter of it has a non-ASCII case variant, as `k` and `s` do).
+/// letter of it has a non-ASCII case variant, as `k` and `s` do). It scans for the literal's rarest byte (by
+/// English letter frequency) 16 bytes at a time, then compares the whole literal around each candidate.
 private struct LiteralSearch: Sendable {
     /// The literal's UTF-8, with ASCII letters in lower case when folded.
     let needle: [UInt8]
     /// 0x20 for a folded ASCII letter (compare `byte | 0x20`), else 0.
     let masks: [UInt8]
+    /// The offset in the literal of the byte scanned for, and the scanner for it (both cases when folded).
+    let anchor: Int
+    let scanner: ByteScanner?
 
     static let maxLength = 64
+    /// ASCII lower-case letters from the most to the least frequent in English text.
+    private static let letterFrequency = Array("etaoinsrhldcumfpgwybvkxjqz".utf8)
 
     init?(_ root: RegexNode) {
         var needle: [UInt8] = []
@@ -119,8 +133,9 @@ private struct LiteralSearch: Sendable {
         for item in items {
             guard case .set(let set) = item else { return nil }
             if let scalar = set.singleScalar, let unicode = Unicode.Scalar(scalar) {
-                needle += Array(String(unicode).utf8)
-                masks += Array(repeating: 0, count: String(unicode).utf8.count)
+                let bytes = Array(String(unicode).utf8)
+                needle += bytes
+                masks += Array(repeating: 0, count: bytes.count)
             } else if set.count(upTo: 3) == 2, set.ranges.count == 2, set.ranges[1].lower < 0x80,
                 set.ranges[1].lower == set.ranges[0].lower | 0x20, (0x61...0x7A).contains(set.ranges[1].lower)
             {
@@ -133,25 +148,42 @@ private struct LiteralSearch: Sendable {
         guard needle.count <= Self.maxLength else { return nil }
         self.needle = needle
         self.masks = masks
+        let rarity = needle.indices.map { Self.rarity(needle[$0], folded: masks[$0] != 0) }
+        anchor = rarity.indices.max { rarity[$0] < rarity[$1] } ?? 0
+        var anchorBytes: [UInt8] = []
+        if !needle.isEmpty {
+            anchorBytes.append(needle[anchor])
+            if masks[anchor] != 0 { anchorBytes.append(needle[anchor] & ~0x20) }
+        }
+        scanner = ByteScanner(anchorBytes)
+    }
+
+    /// Higher is rarer in typical mail text.
+    private static func rarity(_ byte: UInt8, folded: Bool) -> Int {
+        switch byte {
+        case 0x20: 0
+        case 0x61...0x7A: 1 + (letterFrequency.firstIndex(of: byte) ?? 0) - (folded ? 1 : 0)
+        case 0x41...0x5A: 30
+        case 0x80...: 20
+        default: 28
+        }
     }
 
     func occurs(in text: UnsafeBufferPointer<UInt8>) -> Bool {
         let length = needle.count
-        guard length > 0 else { return true }
+        guard length > 0, let scanner else { return true }
         guard text.count >= length else { return false }
         return needle.withUnsafeBufferPointer { needle in
             masks.withUnsafeBufferPointer { masks in
-                let first = needle[0]
-                let firstMask = masks[0]
-                var index = 0
-                let last = text.count - length
-                while index <= last {
-                    if text[index] | firstMask == first {
-                        var offset = 1
-                        while offset < length, text[index + offset] | masks[offset] == needle[offset] { offset += 1 }
-                        if offset == length { return true }
-                    }
-                    index += 1
+                // A candidate start `index` has the anchor byte at `index + anchor`.
+                var position = scanner.next(in: text, from: anchor)
+                while position < text.count {
+                    let index = position - anchor
+                    guard index + length <= text.count else { return false }
+                    var offset = 0
+                    while offset < length, text[index + offset] | masks[offset] == needle[offset] { offset += 1 }
+                    if offset == length { return true }
+                    position = scanner.next(in: text, from: position + 1)
                 }
                 return false
             }

@@ -495,7 +495,7 @@ struct RegexParser {
             negated = true
             index += 1
         }
-        var members = ScalarSet()
+        var members: [ScalarRange] = []
         var first = true
         while true {
             guard index < scalars.count else {
@@ -507,14 +507,14 @@ struct RegexParser {
             }
             first = false
             if scalars[index] == "[", let posix = try parsePOSIXClass() {
-                members = members.union(posix)
+                members += posix.ranges
                 continue
             }
             let itemStart = index
             let lower: UInt32
             switch try parseClassAtom() {
             case .set(let set):
-                members = members.union(set)
+                members += set.ranges
                 continue
             case .scalar(let value):
                 lower = value
@@ -527,9 +527,10 @@ struct RegexParser {
                 }
                 upper = value
             }
-            members = members.union(folded(ScalarSet(normalizing: [ScalarRange(lower, upper)]), negated: false))
+            members += folded(ScalarSet(normalizing: [ScalarRange(lower, upper)]), negated: false).ranges
         }
-        return .set(negated ? members.inverted() : members)
+        let set = ScalarSet(normalizing: members)
+        return .set(negated ? set.inverted() : set)
     }
 
     /// One member of a class at `index`.

@@ -1,6 +1,6 @@
 /// A Thompson NFA over Unicode scalars, plus the scalar classes the lazy DFA steps on.
 ///
-/// Instructions are stored column-wise. `chars` consumes one scalar from `sets[argument]` and goes to `next`;
+/// Instructions are stored column-wise. `chars` consumes one scalar of set number `argument` and goes to `next`;
 /// `split` goes to both `next` and `alternative`; `assertion` goes to `next` when the assertion bits in
 /// `argument` hold at the current position; `match` ends a match.
 ///
@@ -33,6 +33,9 @@ final class RegexProgram: Sendable {
     /// For scalars from U+0080: the class of `[highStarts[k], highStarts[k + 1])` is `highClasses[k]`.
     let highStarts: [UInt32]
     let highClasses: [Int32]
+    /// The class of each scalar from U+0080 to U+07FF (two UTF-8 bytes: Latin, Greek, Cyrillic, Hebrew,
+    /// Arabic...), when the pattern tells some of them apart; else empty (and they are all `highClasses[0]`).
+    let twoByteClass: [Int32]
     /// The number of scalar classes; class `classCount` is the end of the text.
     let classCount: Int
     let classIsWord: [Bool]
@@ -40,6 +43,9 @@ final class RegexProgram: Sendable {
     /// Bit `c` of set `s` is bit `c % 64` of `setClassBits[s * wordsPerSet + c / 64]`.
     let setClassBits: [UInt64]
     let wordsPerSet: Int
+    /// The bytes that can begin a match, when there are few, the pattern is not anchored and its first step
+    /// needs no assertion: in its idle state (no match under way) the DFA skips every other byte.
+    let startScanner: ByteScanner?
 
     var instructionCount: Int { opcodes.count }
 
@@ -62,16 +68,67 @@ final class RegexProgram: Sendable {
         asciiClass = classes.asciiClass
         highStarts = classes.highStarts
         highClasses = classes.highClasses
+        if classes.highStarts.count > 1, classes.highStarts[1] < 0x800 {
+            var table: [Int32] = []
+            table.reserveCapacity(0x800 - 0x80)
+            var range = 0
+            for scalar in UInt32(0x80)..<0x800 {
+                while range + 1 < classes.highStarts.count, classes.highStarts[range + 1] <= scalar { range += 1 }
+                table.append(classes.highClasses[range])
+            }
+            twoByteClass = table
+        } else {
+            twoByteClass = []
+        }
         classCount = classes.count
         classIsWord = classes.isWord
         classIsNewline = classes.isNewline
         setClassBits = classes.setBits
         wordsPerSet = classes.wordsPerSet
+        startScanner = anchoredAtStart ? nil : Self.startScanner(builder, start: start)
+    }
+
+    /// The scanner for the lead bytes of the scalars the `chars` instructions reachable from `start` by `split`
+    /// edges accept; nil when an assertion or `match` is reachable too, or when there are many such bytes.
+    private static func startScanner(_ builder: Builder, start: Int32) -> ByteScanner? {
+        var seen = Set<Int32>()
+        var stack = [start]
+        var bytes = Set<UInt8>()
+        while let pc = stack.popLast() {
+            guard seen.insert(pc).inserted else { continue }
+            let index = Int(pc)
+            switch builder.opcodes[index] {
+            case .chars:
+                let set = builder.sets[Int(builder.arguments[index])]
+                guard set.count(upTo: 17) <= 16 else { return nil }
+                for range in set.ranges {
+                    for scalar in range.lower...range.upper { bytes.insert(leadByte(of: scalar)) }
+                }
+            case .split:
+                stack += [builder.next[index], builder.alternative[index]]
+            case .assertion, .match:
+                return nil
+            }
+        }
+        return ByteScanner(bytes)
+    }
+
+    /// The first byte of the UTF-8 form of `scalar`.
+    private static func leadByte(of scalar: UInt32) -> UInt8 {
+        switch scalar {
+        case ..<0x80: UInt8(scalar)
+        case ..<0x800: UInt8(0xC0 | scalar >> 6)
+        case ..<0x1_0000: UInt8(0xE0 | scalar >> 12)
+        default: UInt8(0xF0 | scalar >> 18)
+        }
     }
 
     /// The class of a scalar at or above U+0080.
     @inline(__always)
     func highClass(of scalar: UInt32) -> Int {
+        if scalar < 0x800 {
+            return twoByteClass.isEmpty ? Int(highClasses[0]) : Int(twoByteClass[Int(scalar) - 0x80])
+        }
         var low = 0
         var high = highStarts.count
         while high - low > 1 {

@@ -74,10 +74,6 @@ struct ScalarSet: Hashable, Sendable {
         return low < ranges.count && ranges[low].lower <= scalar
     }
 
-    func union(_ other: ScalarSet) -> ScalarSet {
-        ScalarSet(normalizing: ranges + other.ranges)
-    }
-
     /// Every scalar value not in the set.
     func inverted() -> ScalarSet {
         var result: [ScalarRange] = []

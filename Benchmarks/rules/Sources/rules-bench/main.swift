@@ -16,7 +16,6 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
-var random = SplitMix(state: 42)
 
 let words = ["invoice", "meeting", "viagra", "lottery", "report", "hello", "urgent", "offer", "Zürich", "update"]
 let textOps = ["equals", "contains", "starts_with", "ends_with"]
@@ -66,6 +65,7 @@ let ruleCount = book.rulesets.reduce(0) { $0 + $1.rules.count }
 let regexCount = book.rulesets.reduce(0) { $0 + $1.rules.filter { $0.condition.operator == .regex }.count }
 
 func message(_ i: Int) -> [UInt8] {
+    var random = SplitMix(state: UInt64(i) &* 0x9E37_79B9 &+ 42)
     let subject = (0..<5).map { _ in words.randomElement(using: &random)! }.joined(separator: " ")
     let paragraph = (0..<60).map { _ in words.randomElement(using: &random)! }.joined(separator: " ")
     let body = (0..<(1 + i % 8)).map { _ in paragraph }.joined(separator: "\r\n")
