@@ -7,9 +7,11 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "FastSMTP",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "fastsmtp", targets: ["fastsmtp"])
+        .executable(name: "fastsmtp", targets: ["fastsmtp"]),
+        // The remote CLI: only the generated client, never server code (scripts/check-fsmtp-dependencies.sh).
+        .executable(name: "fsmtp", targets: ["fsmtp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -28,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Codable values and settings shared by everything.
@@ -205,6 +209,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The remote CLI over the generated client. It must not depend on any server module.
+        .executableTarget(
+            name: "fsmtp",
+            dependencies: [
+                "FastSMTPClient",
+                "FastSMTPAPITypes",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "FastSMTPModelsTests",
             dependencies: [
@@ -278,6 +298,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The real fsmtp binary against a real server started in the test.
+        .testTarget(
+            name: "FsmtpTests",
+            dependencies: [
+                "fsmtp",
+                "FastSMTPApp",
+                "FastSMTPModels",
+                "API",
+                "Storage",
+                "DNSClient",
+                "SMTPServer",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,97 @@
+import Foundation
+
+/// Runs the built `fsmtp` binary as a user would: its own HOME (so its own config file), a fixed terminal width,
+/// no colour, and none of the caller's FASTSMTP_* variables.
+struct FsmtpRunner: Sendable {
+    let home: URL
+    var environment: [String: String] = [:]
+
+    init() throws {
+        home = try Scratch.directory("home")
+    }
+
+    struct Run: Sendable, CustomStringConvertible {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var description: String { "exit \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
+        var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed]) }
+    }
+
+    /// The built `fsmtp` next to the test bundle (the test target depends on it, so it is always built).
+    static var binary: URL {
+        var directory = Bundle.main.bundleURL
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("fsmtp").path),
+            directory.path != "/"
+        {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("fsmtp")
+    }
+
+    var configPath: URL { home.appendingPathComponent(".config/fastsmtp/config.toml") }
+
+    var processEnvironment: [String: String] {
+        var env = ProcessInfo.processInfo.environment.filter {
+            !$0.key.uppercased().hasPrefix("FASTSMTP_") && $0.key != "XDG_CONFIG_HOME" && $0.key != "NO_COLOR"
+        }
+        env["HOME"] = home.path
+        env["COLUMNS"] = "120"
+        env["NO_COLOR"] = "1"
+        env.merge(environment) { $1 }
+        return env
+    }
+
+    func callAsFunction(_ arguments: String..., env: [String: String] = [:], stdin: String? = nil) async throws -> Run {
+        try await run(arguments, env: env, stdin: stdin)
+    }
+
+    func run(_ arguments: [String], env: [String: String] = [:], stdin: String? = nil) async throws -> Run {
+        var environment = processEnvironment
+        environment.merge(env) { $1 }
+        let result = try await runProcess(Self.binary.path, arguments, environment: environment, stdin: stdin)
+        return Run(status: result.status, stdout: result.stdout, stderr: result.stderr)
+    }
+}
+
+/// Runs a program to completion; its exit status and both outputs, through temporary files (not pipes, whose
+/// write ends can leak into processes other tests spawn at the same time).
+func runProcess(
+    _ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil
+) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("fsmtp-proc-\(UUID().uuidString)")
+    let outURL = base.appendingPathExtension("out")
+    let errURL = base.appendingPathExtension("err")
+    let inURL = base.appendingPathExtension("in")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: inURL.path, contents: Data((stdin ?? "").utf8))
+    defer {
+        for url in [outURL, errURL, inURL] { try? FileManager.default.removeItem(at: url) }
+    }
+    let out = try FileHandle(forWritingTo: outURL)
+    let err = try FileHandle(forWritingTo: errURL)
+    let input = try FileHandle(forReadingFrom: inURL)
+    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardInput = input
+        process.standardOutput = out
+        process.standardError = err
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            continuation.resume(throwing: error)
+        }
+    }
+    try? out.close()
+    try? err.close()
+    try? input.close()
+    let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
+    let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+    return (status, stdout, stderr)
+}
