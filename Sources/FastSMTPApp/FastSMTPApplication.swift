@@ -64,6 +64,11 @@ public final class FastSMTPApplication: Sendable {
             }
         }
         let location = try DatabaseLocation(url: settings.databaseURL)
+        if case .sqliteMemory = location {
+            throw StartupError(
+                "FASTSMTP_DATABASE_URL: an in-memory SQLite database loses every accepted message at exit, so a 250 "
+                    + "would promise nothing; use a file (sqlite:///./data/fastsmtp.db) or PostgreSQL")
+        }
         if location.kind != .sqlite, roles.smtp || roles.worker {
             // A short-lived pool just for the check; the application's own pool runs inside the service group.
             try await Database.withDatabase(location, logger: logger, poolSize: 1) { database in
@@ -114,7 +119,7 @@ public final class FastSMTPApplication: Sendable {
             let intake = MailIntake(
                 store: store, wakeup: wakeup, settings: settings,
                 authenticator: resolver.map { EmailAuthenticator(resolver: $0, receivingHost: settings.smtpHostname) },
-                storageTimeout: .seconds(15), logger: logger
+                storageTimeout: .milliseconds(Int64(min(settings.smtpStorageTimeout, 1e9) * 1000)), logger: logger
             )
             func seconds(_ value: Double) -> Duration { .milliseconds(Int64(min(value, 1e12) * 1000)) }
             self.smtpServer = SMTPServer(

@@ -13,7 +13,9 @@ import Storage
 /// Where SMTP meets storage: routes recipients and turns an accepted message into durable queue rows.
 ///
 /// Invariant: `deliver` returns a queue id (→ `250`) only after the message and all its delivery rows are committed
-/// in one transaction; any failure or timeout is `451 4.3.0`, so the sender keeps the message and retries.
+/// in one transaction; a failure, or a database that cannot begin the transaction within the storage timeout, is
+/// `451 4.3.0`, so the sender keeps the message and retries. A transaction that has begun is waited for and its real
+/// outcome answered: never a 451 for a message that was committed.
 struct MailIntake: SMTPTransactionDelegate {
     let store: Store
     let wakeup: DeliveryWakeup
@@ -97,10 +99,10 @@ struct MailIntake: SMTPTransactionDelegate {
                 logger.info("message refused: DKIM fail", metadata: ["dkim.result": "\(auth?.dkimResult ?? "")"])
                 return .failure(MailPolicy.dkimRejection(auth?.dkimSignatures ?? []))
             }
-            let queued = try await withTimeout(storageTimeout) {
-                try await store(
-                    id: id, envelope: envelope, message: message, connection: connection, routes: accepted, auth: auth)
-            }
+            // Parsing, rules and payloads first, outside any bound; then one transaction whose real outcome is the
+            // answer: only the wait for the database to begin is bounded (no 451 after a commit).
+            let queued = try await store(
+                id: id, envelope: envelope, message: message, connection: connection, routes: accepted, auth: auth)
             wakeup.signal()
             logger.info(
                 "message accepted", metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued)"])
@@ -178,9 +180,11 @@ struct MailIntake: SMTPTransactionDelegate {
             spfResult: auth?.spfChecked == true ? auth?.spfResult : nil)
         var decisions: [Int: RuleDecision] = [:]
         for (domainID, indices) in Dictionary(grouping: routes.indices, by: { routes[$0].domain.id }) {
-            let decided = try await store.ruleDecisions(
-                domainID: domainID, message: parsed, size: message.count, envelope: ruleEnvelope,
-                recipients: indices.map { routes[$0].address })
+            let decided = try await withTimeout(storageTimeout) { [store] in
+                try await store.ruleDecisions(
+                    domainID: domainID, message: parsed, size: message.count, envelope: ruleEnvelope,
+                    recipients: indices.map { routes[$0].address })
+            }
             for (index, decision) in zip(indices, decided) { decisions[index] = decision }
         }
         var deliveries: [NewDelivery] = []
@@ -224,7 +228,7 @@ struct MailIntake: SMTPTransactionDelegate {
                 helo: envelope.helo, clientIP: connection.clientIP, raw: Data(message), receivedAt: receivedAt,
                 instanceID: instanceID
             ),
-            deliveries: deliveries
+            deliveries: deliveries, beginWithin: storageTimeout
         )
         return deliveries.count
     }

@@ -19,6 +19,7 @@ enum SettingsVariable {
     static let smtpMaxRecipients = "FASTSMTP_SMTP_MAX_RECIPIENTS"
     static let smtpIdleTimeout = "FASTSMTP_SMTP_IDLE_TIMEOUT"
     static let smtpCommandTimeout = "FASTSMTP_SMTP_COMMAND_TIMEOUT"
+    static let smtpStorageTimeout = "FASTSMTP_SMTP_STORAGE_TIMEOUT"
     static let smtpDataTimeout = "FASTSMTP_SMTP_DATA_TIMEOUT"
     static let smtpMinDataRate = "FASTSMTP_SMTP_MIN_DATA_RATE"
     static let smtpMaxConnections = "FASTSMTP_SMTP_MAX_CONNECTIONS"
@@ -94,6 +95,7 @@ extension Settings {
         if let v = try reader.int(V.smtpMaxRecipients) { s.smtpMaxRecipients = v }
         if let v = try reader.double(V.smtpIdleTimeout) { s.smtpIdleTimeout = v }
         if let v = try reader.double(V.smtpCommandTimeout) { s.smtpCommandTimeout = v }
+        if let v = try reader.double(V.smtpStorageTimeout) { s.smtpStorageTimeout = v }
         if let v = try reader.double(V.smtpDataTimeout) { s.smtpDataTimeout = v }
         if let v = try reader.int(V.smtpMinDataRate) { s.smtpMinDataRate = v }
         if let v = try reader.int(V.smtpMaxConnections) { s.smtpMaxConnections = v }

@@ -26,6 +26,7 @@ extension Settings {
             (V.smtpMaxRecipients, String(smtpMaxRecipients)),
             (V.smtpIdleTimeout, String(smtpIdleTimeout)),
             (V.smtpCommandTimeout, String(smtpCommandTimeout)),
+            (V.smtpStorageTimeout, String(smtpStorageTimeout)),
             (V.smtpDataTimeout, String(smtpDataTimeout)),
             (V.smtpMinDataRate, String(smtpMinDataRate)),
             (V.smtpMaxConnections, String(smtpMaxConnections)),

@@ -30,6 +30,7 @@ extension Settings {
         try Self.requirePositive(smtpMaxRecipients, V.smtpMaxRecipients)
         try Self.requirePositive(smtpIdleTimeout, V.smtpIdleTimeout)
         try Self.requirePositive(smtpCommandTimeout, V.smtpCommandTimeout)
+        try Self.requirePositive(smtpStorageTimeout, V.smtpStorageTimeout)
         try Self.requirePositive(smtpDataTimeout, V.smtpDataTimeout)
         if smtpMinDataRate < 0 {
             throw SettingsError(

@@ -38,6 +38,9 @@ public struct Settings: Sendable, Equatable {
     public var smtpIdleTimeout: Double = 300
     /// Seconds a client may take to send one command line (RFC 5321 section 4.5.3.2.7).
     public var smtpCommandTimeout: Double = 300
+    /// Seconds SMTP waits for the database to *begin* storing a message (or to look a recipient up) before `451`.
+    /// A store that has begun is always waited for: its real outcome is the answer.
+    public var smtpStorageTimeout: Double = 15
     /// Seconds a client may take to send the DATA content, plus one second per `smtpMinDataRate` bytes received.
     public var smtpDataTimeout: Double = 600
     /// Bytes per second that extend `smtpDataTimeout` (slow-sender bound); 0 makes the DATA timeout absolute.

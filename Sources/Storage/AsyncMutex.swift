@@ -1,28 +1,65 @@
 /// A FIFO mutual-exclusion lock for async code: at most one holder at a time, waiters resumed in order.
 ///
-/// Used to give the single SQLite connection to one session (query or transaction) at a time.
+/// Used to give the single SQLite connection to one session (query or transaction) at a time. A waiter can give up
+/// after a while (``lock(within:)``): only the wait is bounded, never what the holder does.
 actor AsyncMutex {
     private var locked = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var nextTicket = 0
+    /// Waiters in arrival order, each resumed with `true` (it holds the lock) or `false` (it gave up).
+    private var waiters: [(ticket: Int, continuation: CheckedContinuation<Bool, Never>)] = []
 
     func lock() async {
+        _ = await acquire(within: nil)
+    }
+
+    /// Waits at most `limit` for the lock; `false` when it was not granted in time (the waiter is gone then).
+    func lock(within limit: Duration) async -> Bool {
+        await acquire(within: limit)
+    }
+
+    private func acquire(within limit: Duration?) async -> Bool {
         if !locked {
             locked = true
-            return
+            return true
         }
-        await withCheckedContinuation { waiters.append($0) }
+        let ticket = nextTicket
+        nextTicket += 1
+        let timer = limit.map { limit in
+            Task { [weak self] in
+                try? await Task.sleep(for: limit)
+                await self?.expire(ticket)
+            }
+        }
+        let granted = await withCheckedContinuation { waiters.append((ticket, $0)) }
+        timer?.cancel()
+        return granted
+    }
+
+    private func expire(_ ticket: Int) {
+        guard let index = waiters.firstIndex(where: { $0.ticket == ticket }) else { return }
+        waiters.remove(at: index).continuation.resume(returning: false)
     }
 
     func unlock() {
         if waiters.isEmpty {
             locked = false
         } else {
-            waiters.removeFirst().resume()
+            waiters.removeFirst().continuation.resume(returning: true)
         }
     }
 
     nonisolated func withLock<R: Sendable>(_ body: () async throws -> R) async throws -> R {
         await lock()
+        return try await holding(body)
+    }
+
+    /// Runs `body` holding the lock if it is granted within `limit`; ``DatabaseBusyError`` otherwise.
+    nonisolated func withLock<R: Sendable>(within limit: Duration, _ body: () async throws -> R) async throws -> R {
+        guard await lock(within: limit) else { throw DatabaseBusyError(waited: limit) }
+        return try await holding(body)
+    }
+
+    private nonisolated func holding<R: Sendable>(_ body: () async throws -> R) async throws -> R {
         do {
             let result = try await body()
             await unlock()
@@ -32,4 +69,10 @@ actor AsyncMutex {
             throw error
         }
     }
+}
+
+/// The database could not even begin the work in time (no connection or lock became free): nothing was done.
+public struct DatabaseBusyError: Error, Sendable, CustomStringConvertible {
+    public var waited: Duration
+    public var description: String { "the database was not available within \(waited); nothing was written" }
 }

@@ -158,23 +158,83 @@ public final class Database: Service, Sendable {
         return try await client.withConnection { try await body($0) }
     }
 
+    /// Runs `body` inside one transaction if the transaction can **begin** within `limit` (the SQLite lock or a
+    /// PostgreSQL connection is granted in time); else ``DatabaseBusyError`` and nothing was done.
+    ///
+    /// Only the wait to begin is bounded. Once the transaction has begun this waits for its real outcome, however
+    /// long it takes: neither SQLite nor the drivers stop a statement on cancellation, so answering "failed" while a
+    /// commit may still land would lie (for SMTP: a 451 after a commit, and a duplicate when the sender retries).
+    /// Bound the statements themselves where the database can (PostgreSQL `statement_timeout`).
+    public func withTransaction<R: Sendable>(
+        beginWithin limit: Duration, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        switch backend {
+        case .sqlite(let handle, let mutex):
+            return try await mutex.withLock(within: limit) {
+                try await self.transaction(on: handle.connection.sql(), body)
+            }
+        case .postgres(let client):
+            let state = NIOLockedValueBox(BeginState.waiting)
+            return try await withThrowingTaskGroup(of: R?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        // A lease that comes after the deadline must not start anything: the caller was told no.
+                        guard state.withLockedValue({ $0.begin() }) else { return nil }
+                        return try await self.transaction(on: connection.sql(), body)
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    if state.withLockedValue({ $0.abandon() }) { throw DatabaseBusyError(waited: limit) }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let result = next { return result }
+                    if state.withLockedValue({ $0 }) == .abandoned { break }
+                }
+                throw DatabaseBusyError(waited: limit)
+            }
+        }
+    }
+
+    private enum BeginState: Equatable {
+        case waiting, began, abandoned
+
+        mutating func begin() -> Bool {
+            guard self == .waiting else { return false }
+            self = .began
+            return true
+        }
+
+        mutating func abandon() -> Bool {
+            guard self == .waiting else { return false }
+            self = .abandoned
+            return true
+        }
+    }
+
     /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws.
     public func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await withConnection { sql in
-            // SQLite: take the write lock up front, so a concurrent writer (the CLI) waits instead of failing mid-way.
-            try await sql.raw(self.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        try await withConnection { sql in try await self.transaction(on: sql, body) }
+    }
+
+    private func transaction<R: Sendable>(
+        on sql: any SQLDatabase, _ body: @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        // SQLite: take the write lock up front, so a concurrent writer (the CLI) waits instead of failing mid-way.
+        try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        do {
+            let result = try await body(sql)
+            try await sql.raw("COMMIT").run()
+            return result
+        } catch {
             do {
-                let result = try await body(sql)
-                try await sql.raw("COMMIT").run()
-                return result
+                try await sql.raw("ROLLBACK").run()
             } catch {
-                do {
-                    try await sql.raw("ROLLBACK").run()
-                } catch {
-                    self.logger.warning("rollback failed", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                throw error
+                logger.warning("rollback failed", metadata: ["error": "\(String(reflecting: error))"])
             }
+            throw error
         }
     }
 }

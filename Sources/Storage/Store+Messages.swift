@@ -65,9 +65,25 @@ public struct NewDelivery: Sendable {
 extension Store {
     /// Stores the message and its deliveries in ONE transaction: afterwards either all of it is durable or none
     /// of it exists. Only after this returns may the SMTP server answer 250.
-    public func accept(_ message: IncomingMessage, deliveries: [NewDelivery]) async throws {
+    ///
+    /// `beginWithin` bounds only the wait for the database (``DatabaseBusyError``: nothing was written). Once the
+    /// transaction has begun, this returns or throws with its real outcome. On PostgreSQL each statement is bounded
+    /// by `statementTimeout` and the commit is synchronous whatever the server's default, so that a 250 is durable.
+    public func accept(
+        _ message: IncomingMessage, deliveries: [NewDelivery], beginWithin: Duration = .seconds(15),
+        statementTimeout: Duration = .seconds(30)
+    ) async throws {
         let stamp = now()
-        try await database.withTransaction { sql in
+        let dialect = database.dialect
+        let timeoutMilliseconds =
+            statementTimeout.components.seconds * 1000
+            + statementTimeout.components.attoseconds / 1_000_000_000_000_000
+        try await database.withTransaction(beginWithin: beginWithin) { sql in
+            if dialect == .postgresql {
+                try await sql.raw("SET LOCAL synchronous_commit = on").run()
+                try await sql.raw("SET LOCAL statement_timeout = \(unsafeRaw: String(max(1, timeoutMilliseconds)))")
+                    .run()
+            }
             try await sql.raw(
                 """
                 INSERT INTO messages (id, message_id, mail_from, rcpt_to, helo, client_ip, size, raw, instance_id,
@@ -93,7 +109,7 @@ extension Store {
                 ).run()
             }
             // Other replicas' workers hear of it on commit (PostgreSQL); the local worker is woken by the caller.
-            try await Database.notify(sql, dialect: database.dialect, channel: Database.deliveriesChannel)
+            try await Database.notify(sql, dialect: dialect, channel: Database.deliveriesChannel)
         }
     }
 

@@ -22,6 +22,7 @@ struct SettingsLoadingTests {
             "FASTSMTP_SMTP_MAX_RECIPIENTS": "7",
             "FASTSMTP_SMTP_IDLE_TIMEOUT": "12.5",
             "FASTSMTP_SMTP_COMMAND_TIMEOUT": "30",
+            "FASTSMTP_SMTP_STORAGE_TIMEOUT": "2.5",
             "FASTSMTP_SMTP_DATA_TIMEOUT": "90",
             "FASTSMTP_SMTP_MIN_DATA_RATE": "0",
             "FASTSMTP_SMTP_MAX_CONNECTIONS": "10",
@@ -72,6 +73,7 @@ struct SettingsLoadingTests {
             #expect(s.smtpMaxRecipients == 7)
             #expect(s.smtpIdleTimeout == 12.5)
             #expect(s.smtpCommandTimeout == 30)
+            #expect(s.smtpStorageTimeout == 2.5)
             #expect(s.smtpDataTimeout == 90)
             #expect(s.smtpMinDataRate == 0)
             #expect(s.smtpMaxConnections == 10)
