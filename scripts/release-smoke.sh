@@ -3,7 +3,8 @@
 #
 #   scripts/release-smoke.sh BIN_DIR [POSTGRES_URL]
 #
-# BIN_DIR holds the `-c release` products (`swift build -c release --product fastsmtp`). This script builds nothing.
+# BIN_DIR holds the `-c release` products (`swift build -c release --product fastsmtp`, and `fsmtp` when present).
+# This script builds nothing.
 #   1. Every `fastsmtp` command that opens the database, ROUNDS times (default 20), each round in a fresh data dir:
 #      each must exit 0 — a crash at exit (SIGSEGV, 139) after the work was done fails it.
 #   2. `serve` on SQLite: starts, accepts one mail over SMTP, delivers it to a webhook on loopback, exits 0 on SIGTERM.
@@ -181,6 +182,22 @@ EOF
         echo "release-smoke: FAILED: serve ($backend) accepted the mail but the webhook got nothing in 30 s" >&2
         cat "$dir/serve.err" >&2
         exit 1
+    fi
+    # The remote CLI from the same release build, against this server's API.
+    if [ -x "$bin_dir/fsmtp" ]; then
+        local key
+        key=$(cat "$dir/data/root_api_key")
+        for args in "--version" "health" "domains list -o json" "logs list example.com -o json"; do
+            # shellcheck disable=SC2086
+            if ! HOME="$dir" FASTSMTP_API_URL="http://127.0.0.1:$api_port" FASTSMTP_API_KEY="$key" \
+                "$bin_dir/fsmtp" $args >"$dir/fsmtp.out" 2>"$dir/fsmtp.err" </dev/null; then
+                echo "release-smoke: FAILED: fsmtp $args ($backend)" >&2
+                cat "$dir/fsmtp.out" "$dir/fsmtp.err" >&2
+                exit 1
+            fi
+            runs=$((runs + 1))
+        done
+        echo "release-smoke: fsmtp on $backend: --version, health, domains list, logs list exit 0"
     fi
     kill -TERM "$serve"
     local status=0
