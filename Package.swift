@@ -279,6 +279,7 @@ let package = Package(
         .testTarget(
             name: "FastSMTPTests",
             dependencies: [
+                "FastSMTPTestSupport",
                 "fastsmtp",
                 "FastSMTPApp",
                 "FastSMTPClient",
@@ -305,6 +306,7 @@ let package = Package(
         .testTarget(
             name: "FsmtpTests",
             dependencies: [
+                "FastSMTPTestSupport",
                 "fsmtp",
                 "FastSMTPApp",
                 "FastSMTPModels",

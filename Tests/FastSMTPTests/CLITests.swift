@@ -1,3 +1,4 @@
+import FastSMTPTestSupport
 import Foundation
 import Storage
 import Testing

@@ -1,3 +1,4 @@
+import FastSMTPTestSupport
 import Foundation
 
 /// Runs the built `fsmtp` binary as a user would: its own HOME (so its own config file), a fixed terminal width,
@@ -60,38 +61,6 @@ struct FsmtpRunner: Sendable {
 func runProcess(
     _ executable: String, _ arguments: [String], environment: [String: String]? = nil, stdin: String? = nil
 ) async throws -> (status: Int32, stdout: String, stderr: String) {
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent("fsmtp-proc-\(UUID().uuidString)")
-    let outURL = base.appendingPathExtension("out")
-    let errURL = base.appendingPathExtension("err")
-    let inURL = base.appendingPathExtension("in")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: inURL.path, contents: Data((stdin ?? "").utf8))
-    defer {
-        for url in [outURL, errURL, inURL] { try? FileManager.default.removeItem(at: url) }
-    }
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    let input = try FileHandle(forReadingFrom: inURL)
-    let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardInput = input
-        process.standardOutput = out
-        process.standardError = err
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do {
-            try process.run()
-        } catch {
-            continuation.resume(throwing: error)
-        }
-    }
-    try? out.close()
-    try? err.close()
-    try? input.close()
-    let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-    let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-    return (status, stdout, stderr)
+    try await runProcessCapturing(
+        executable, arguments, environment: environment, stdin: Data((stdin ?? "").utf8))
 }
