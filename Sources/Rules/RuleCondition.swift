@@ -28,7 +28,7 @@ public final class RuleCondition: Sendable {
     let matcher: Matcher
 
     enum Matcher: Sendable {
-        /// equals / contains / starts_with / ends_with on UTF-8, the needle folded unless case-sensitive.
+        /// Case-sensitive equals / contains / starts_with / ends_with on UTF-8 (caseless ones are literal regexes).
         case text(TextComparison, [UInt8])
         case regex(LinearRegex)
         case exists
@@ -73,7 +73,25 @@ public final class RuleCondition: Sendable {
                 case .startsWith: .startsWith
                 default: .endsWith
                 }
-            matcher = .text(comparison, caseSensitive ? Array(value.utf8) : TextFolding.fold(value))
+            if caseSensitive {
+                matcher = .text(comparison, Array(value.utf8))
+            } else {
+                // Caseless: the literal on the regex engine (simple case folding on both sides, a fast literal scan),
+                // so no value is ever folded or copied per message.
+                let literal = Self.escapedLiteral(value)
+                let pattern =
+                    switch comparison {
+                    case .equals: "\\A\(literal)\\z"
+                    case .startsWith: "\\A\(literal)"
+                    case .endsWith: "\(literal)\\z"
+                    case .contains: literal
+                    }
+                do {
+                    matcher = .regex(try LinearRegex(pattern, caseInsensitive: true))
+                } catch {
+                    throw RuleDefinitionError("value", "cannot be matched: \(error.message)")
+                }
+            }
         case .regex:
             do {
                 matcher = .regex(try LinearRegex(value, caseInsensitive: !caseSensitive))
@@ -109,6 +127,23 @@ public final class RuleCondition: Sendable {
         }
     }
 
+    /// `text` as a regex that matches exactly it: every ASCII character but letters and digits escaped.
+    static func escapedLiteral(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count * 2)
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII, !scalar.properties.isAlphabetic, !("0"..."9").contains(scalar) {
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\x{\(String(scalar.value, radix: 16))}"
+                    continue
+                }
+                out.unicodeScalars.append("\\")
+            }
+            out.unicodeScalars.append(scalar)
+        }
+        return out
+    }
+
     /// Whether the condition holds for these values of its field (any value matching is enough), negation applied.
     func holds(for values: FieldValues) -> Bool {
         matches(values) != negate
@@ -119,8 +154,7 @@ public final class RuleCondition: Sendable {
         case .exists:
             return !values.raw.isEmpty
         case .text(let comparison, let needle):
-            let haystacks = caseSensitive ? values.utf8 : values.folded
-            return haystacks.contains { Self.compare(comparison, $0, needle) }
+            return values.utf8.contains { Self.compare(comparison, $0, needle) }
         case .regex(let regex):
             return values.raw.contains { regex.matches($0) }
         case .greater(let limit):
@@ -147,7 +181,6 @@ public final class RuleCondition: Sendable {
 final class FieldValues {
     let raw: [String]
     private(set) lazy var utf8: [[UInt8]] = raw.map { Array($0.utf8) }
-    private(set) lazy var folded: [[UInt8]] = raw.map { TextFolding.fold($0) }
     private(set) lazy var numbers: [Int] = raw.compactMap { Int($0) }
     private(set) lazy var addresses: [IPAddress] = raw.compactMap { IPAddress($0) }
 
@@ -176,42 +209,6 @@ enum ByteSearch {
                 return false
             }
         }
-    }
-}
-
-/// Caseless comparison: each Unicode scalar replaced by the smallest member of its simple case folding class (the
-/// regex engine's ``CaseFolding`` table: `K`, `k` and KELVIN SIGN are one class, `Σ`, `σ` and `ς` another), ASCII by
-/// a fast path. Two strings are equal ignoring case exactly when their folded bytes are equal.
-enum TextFolding {
-    static func fold(_ text: String) -> [UInt8] {
-        var ascii = Array(text.utf8)
-        let isASCII = ascii.withUnsafeMutableBufferPointer { buffer -> Bool in
-            var high: UInt8 = 0
-            for index in buffer.indices {
-                let byte = buffer[index]
-                high |= byte
-                buffer[index] = byte &- 0x41 < 26 ? byte | 0x20 : byte
-            }
-            return high < 0x80
-        }
-        if isASCII { return ascii }
-        var out = ascii
-        out.removeAll(keepingCapacity: true)
-        for scalar in text.unicodeScalars {
-            if scalar.isASCII {
-                let byte = UInt8(scalar.value)
-                out.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte)
-                continue
-            }
-            // A class with an ASCII letter (KELVIN SIGN, LONG S) folds to that letter in lower case, as ASCII does.
-            let variants = CaseFolding.shared.variants(of: scalar.value)
-            if let ascii = variants.first(where: { $0 < 0x80 }) {
-                out.append(UInt8(ascii) | 0x20)
-            } else {
-                out.append(contentsOf: String(Unicode.Scalar(variants.first ?? scalar.value) ?? scalar).utf8)
-            }
-        }
-        return out
     }
 }
 
