@@ -101,8 +101,15 @@ struct MailIntake: SMTPTransactionDelegate {
             }
             // Parsing, rules and payloads first, outside any bound; then one transaction whose real outcome is the
             // answer: only the wait for the database to begin is bounded (no 451 after a commit).
+            // The trace field every MTA adds (RFC 5321 §4.4), on the stored message and so in the payload's headers.
+            // DKIM was verified on the message as received.
+            let received = TraceHeader.received(
+                helo: envelope.helo, clientIP: connection.clientIP, hostname: hostname, usedEHLO: envelope.usedEHLO,
+                tls: connection.tls, smtpUTF8: envelope.smtpUTF8, id: id.uuidString.lowercased(),
+                recipients: accepted.map(\.address), date: store.now())
+            let stamped = Array(received.utf8) + message
             let queued = try await store(
-                id: id, envelope: envelope, message: message, connection: connection, routes: accepted, auth: auth)
+                id: id, envelope: envelope, message: stamped, connection: connection, routes: accepted, auth: auth)
             wakeup.signal()
             logger.info(
                 "message accepted", metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued)"])
