@@ -183,6 +183,8 @@ public final class FastSMTPApplication: Sendable {
                     ),
                     logger: logger
                 ))
+            services.append(
+                RetentionJob(store: store, days: settings.retentionDays, interval: .seconds(600), logger: logger))
         }
         if roles.api {
             let apiPort = apiPort

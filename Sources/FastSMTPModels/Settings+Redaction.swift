@@ -48,6 +48,7 @@ extension Settings {
             (V.workerConcurrency, String(workerConcurrency)),
             (V.workerPollInterval, String(workerPollInterval)),
             (V.workerLease, String(workerLease)),
+            (V.retentionDays, String(retentionDays)),
             (V.webhookIncludeRaw, String(webhookIncludeRaw)),
             (V.webhookMaxInlineAttachmentBytes, String(webhookMaxInlineAttachmentBytes)),
             (V.rootAPIKey, rootAPIKey == nil ? notSet : Self.redactionMask),

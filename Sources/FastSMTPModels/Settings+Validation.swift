@@ -31,6 +31,10 @@ extension Settings {
         try Self.requirePositive(smtpIdleTimeout, V.smtpIdleTimeout)
         try Self.requirePositive(smtpCommandTimeout, V.smtpCommandTimeout)
         try Self.requirePositive(smtpStorageTimeout, V.smtpStorageTimeout)
+        if !(retentionDays.isFinite && retentionDays > 0) {
+            throw SettingsError(
+                variable: V.retentionDays, message: "must be a number of days greater than 0, got '\(retentionDays)'")
+        }
         try Self.requirePositive(smtpDataTimeout, V.smtpDataTimeout)
         if smtpMinDataRate < 0 {
             throw SettingsError(

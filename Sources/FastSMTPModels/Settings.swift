@@ -83,6 +83,9 @@ public struct Settings: Sendable, Equatable {
     public var workerPollInterval: Double = 5
     /// Seconds a claimed delivery stays locked to this instance.
     public var workerLease: Double = 300
+    /// Days finished deliveries (and messages nothing refers to any more) are kept; pending and quarantined ones
+    /// are kept until they are done. Purged by the worker role.
+    public var retentionDays: Double = 30
     /// Add the whole message as `message.raw_base64` to webhook payloads.
     public var webhookIncludeRaw: Bool = false
     /// Attachment bytes inlined (base64) into one payload at most; later attachments are listed without content.

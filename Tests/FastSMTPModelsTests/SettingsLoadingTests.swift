@@ -42,6 +42,7 @@ struct SettingsLoadingTests {
             "FASTSMTP_WORKER_CONCURRENCY": "3",
             "FASTSMTP_WORKER_POLL_INTERVAL": "0.5",
             "FASTSMTP_WORKER_LEASE": "45",
+            "FASTSMTP_RETENTION_DAYS": "7.5",
             "FASTSMTP_WEBHOOK_INCLUDE_RAW": "true",
             "FASTSMTP_WEBHOOK_MAX_INLINE_ATTACHMENT_BYTES": "2048",
             "FASTSMTP_ROOT_API_KEY": "root-key-123",
@@ -74,6 +75,7 @@ struct SettingsLoadingTests {
             #expect(s.smtpIdleTimeout == 12.5)
             #expect(s.smtpCommandTimeout == 30)
             #expect(s.smtpStorageTimeout == 2.5)
+            #expect(s.retentionDays == 7.5)
             #expect(s.smtpDataTimeout == 90)
             #expect(s.smtpMinDataRate == 0)
             #expect(s.smtpMaxConnections == 10)
