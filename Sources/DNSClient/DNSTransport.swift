@@ -50,8 +50,10 @@ struct DNSTransport: Sendable {
         return try await channel.executeThenClose { inbound, outbound in
             let timer = Self.closeAtDeadline(channel.channel, deadline)
             defer { timer.cancel() }
-            try await outbound.write(ByteBuffer(bytes: query))
             do {
+                // Inside the do: a deadline that passes before the query is even written (a busy event loop) is a
+                // timeout, not a socket error.
+                try await outbound.write(ByteBuffer(bytes: query))
                 for try await envelope in inbound {
                     if let outcome = judge(Array(envelope.data.readableBytesView), matcher: matcher, server: server) {
                         return outcome
@@ -77,9 +79,9 @@ struct DNSTransport: Sendable {
         return try await channel.executeThenClose { inbound, outbound in
             let timer = Self.closeAtDeadline(channel.channel, deadline)
             defer { timer.cancel() }
-            try await outbound.write(ByteBuffer(bytes: DNSTCPFramer.frame(query)))
             var framer = DNSTCPFramer()
             do {
+                try await outbound.write(ByteBuffer(bytes: DNSTCPFramer.frame(query)))
                 for try await buffer in inbound {
                     framer.append(buffer.readableBytesView)
                     while let message = framer.nextMessage() {
