@@ -171,18 +171,17 @@ extension APIHandler {
         else {
             throw APIProblem.invalid("rcpt_to", "must be an address of \(domain.domainName)")
         }
-        guard let route = try await store.route(address: recipient), route.domain.id == domain.id else {
-            throw APIProblem.invalid(
-                "rcpt_to", "no recipient of \(domain.domainName) takes \(recipient): mail to it is refused at RCPT")
-        }
         let raw = Array(body.rawMessage.utf8)
-        let envelope = RuleEnvelope(
-            clientIP: body.clientIp ?? "127.0.0.1", helo: body.helo ?? "localhost", mailFrom: body.mailFrom,
-            tls: body.tls ?? false, dkimResult: body.dkimResult, spfResult: body.spfResult)
-        let decision = try await store.ruleDecisions(
-            domainID: domain.id, message: MIMEParser.parse(raw), size: raw.count, envelope: envelope,
-            recipients: [route.address]
-        )[0]
+        let facts = MailFacts(
+            message: MIMEParser.parse(raw), size: raw.count, clientIP: body.clientIp ?? "127.0.0.1",
+            helo: body.helo ?? "localhost", mailFrom: body.mailFrom, tls: body.tls ?? false,
+            dkimResult: body.dkimResult, spfResult: body.spfResult)
+        let (route, decision): (RecipientRoute, RuleDecision)
+        do {
+            (route, decision) = try await store.simulateRules(domain: domain, facts: facts, recipient: recipient)
+        } catch StoreError.invalid(let message) {
+            throw APIProblem.invalid("rcpt_to", message)
+        }
         return .ok(
             .init(
                 body: .json(

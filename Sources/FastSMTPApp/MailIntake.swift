@@ -181,16 +181,16 @@ struct MailIntake: SMTPTransactionDelegate {
             inlineLimit: settings.webhookMaxInlineAttachmentBytes
         )
         // The rules of each recipient's domain decide per recipient (docs/rules.md), before the one commit.
-        let ruleEnvelope = RuleEnvelope(
-            clientIP: connection.clientIP, helo: envelope.helo, mailFrom: envelope.mailFrom, tls: connection.tls,
-            dkimResult: auth?.dkimChecked == true ? auth?.dkimResult : nil,
-            spfResult: auth?.spfChecked == true ? auth?.spfResult : nil)
+        let dkimResult = auth?.dkimChecked == true ? auth?.dkimResult : nil
+        let spfResult = auth?.spfChecked == true ? auth?.spfResult : nil
+        let facts = MailFacts(
+            message: parsed, size: message.count, clientIP: connection.clientIP, helo: envelope.helo,
+            mailFrom: envelope.mailFrom, tls: connection.tls, dkimResult: dkimResult, spfResult: spfResult)
         var decisions: [Int: RuleDecision] = [:]
         for (domainID, indices) in Dictionary(grouping: routes.indices, by: { routes[$0].domain.id }) {
             let decided = try await withTimeout(storageTimeout) { [store] in
                 try await store.ruleDecisions(
-                    domainID: domainID, message: parsed, size: message.count, envelope: ruleEnvelope,
-                    recipients: indices.map { routes[$0].address })
+                    domainID: domainID, facts: facts, recipients: indices.map { routes[$0].address })
             }
             for (index, decision) in zip(indices, decided) { decisions[index] = decision }
         }
@@ -223,8 +223,8 @@ struct MailIntake: SMTPTransactionDelegate {
                     webhookURL: decision?.webhookURLOverride ?? route.recipient.webhookURL,
                     payload: payload,
                     payloadHash: SHA256.hash(data: json).map { String(format: "%02x", $0) }.joined(),
-                    dkimResult: ruleEnvelope.dkimResult,
-                    spfResult: ruleEnvelope.spfResult,
+                    dkimResult: dkimResult,
+                    spfResult: spfResult,
                     status: status
                 ))
         }

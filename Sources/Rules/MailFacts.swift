@@ -2,16 +2,20 @@ import Foundation
 import MIME
 
 /// What rules can see of one message: its parsed headers and bodies, the SMTP envelope and connection, and the
-/// DKIM/SPF verdicts. Built once per message; the recipient a decision is for is given to ``RuleBook/evaluate``.
+/// DKIM/SPF verdicts. Built once per message and cheap to build: a field's values are worked out (decoded, the HTML
+/// stripped, capped) only when a rule reads that field, once per evaluation. The recipient a decision is for is given
+/// to ``RuleBook/evaluate(_:recipients:)``.
 public struct MailFacts: Sendable {
     public var from: [String]
     public var to: [String]
     public var cc: [String]
     public var subject: String?
-    /// Header fields in order, values RFC 2047-decoded and unfolded.
+    /// Header fields in order, values as received (a rule sees them RFC 2047-decoded).
     public var headers: [HeaderField]
-    /// The text body, or the HTML body's text; at most ``RulesDefaults/maxInputBytes``.
-    public var body: String?
+    /// The first text/plain body.
+    public var text: String?
+    /// The first text/html body (used when there is no text).
+    public var html: String?
     public var attachmentNames: [String]
     public var attachmentTypes: [String]
     public var size: Int
@@ -25,7 +29,7 @@ public struct MailFacts: Sendable {
 
     public init(
         from: [String] = [], to: [String] = [], cc: [String] = [], subject: String? = nil,
-        headers: [HeaderField] = [], body: String? = nil, attachmentNames: [String] = [],
+        headers: [HeaderField] = [], body: String? = nil, html: String? = nil, attachmentNames: [String] = [],
         attachmentTypes: [String] = [], size: Int = 0, clientIP: String = "", helo: String = "",
         mailFrom: String = "", tls: Bool = false, dkimResult: String? = nil, spfResult: String? = nil
     ) {
@@ -34,7 +38,8 @@ public struct MailFacts: Sendable {
         self.cc = cc
         self.subject = subject
         self.headers = headers
-        self.body = body.map { Self.capped($0) }
+        self.text = body
+        self.html = html
         self.attachmentNames = attachmentNames
         self.attachmentTypes = attachmentTypes
         self.size = size
@@ -53,16 +58,19 @@ public struct MailFacts: Sendable {
     ) {
         self.init(
             from: message.from.map(\.address), to: message.to.map(\.address), cc: message.cc.map(\.address),
-            subject: message.subject,
-            headers: message.headers.map { HeaderField(name: $0.name, value: $0.decodedValue) },
-            body: message.text ?? message.html.map(HTMLText.strip),
+            subject: message.subject, headers: message.headers, body: message.text, html: message.html,
             attachmentNames: message.attachments.compactMap(\.filename),
             attachmentTypes: message.attachments.map(\.contentType),
             size: size, clientIP: clientIP, helo: helo, mailFrom: mailFrom, tls: tls, dkimResult: dkimResult,
             spfResult: spfResult)
     }
 
-    /// The field's values for `recipient`; empty strings are no value.
+    /// What the `body` field reads: the text part, else the HTML part's text; at most
+    /// ``RulesDefaults/maxInputBytes``.
+    public var body: String? { (text ?? html.map(HTMLText.strip)).map(Self.capped) }
+
+    /// The field's values for `recipient`, each capped at ``RulesDefaults/maxInputBytes``; empty strings are no
+    /// value.
     func values(of field: RuleField, recipient: String) -> [String] {
         let values: [String]
         switch field {
@@ -70,10 +78,7 @@ public struct MailFacts: Sendable {
         case .to: values = to
         case .cc: values = cc
         case .subject: values = subject.map { [$0] } ?? []
-        case .header(let name):
-            values = headers.compactMap { header in
-                header.name.caseInsensitiveEqualsASCII(name) ? Self.capped(header.value) : nil
-            }
+        case .header(let name): values = headers.all(named: name).map(EncodedWord.decode)
         case .body: values = body.map { [$0] } ?? []
         case .hasAttachment: values = [attachmentTypes.isEmpty ? "false" : "true"]
         case .dkimResult: values = dkimResult.map { [$0] } ?? []
@@ -87,7 +92,7 @@ public struct MailFacts: Sendable {
         case .rcptTo: values = [recipient]
         case .tls: values = [tls ? "true" : "false"]
         }
-        return values.filter { !$0.isEmpty }
+        return values.compactMap { $0.isEmpty ? nil : Self.capped($0) }
     }
 
     /// The first ``RulesDefaults/maxInputBytes`` of `text`, cut at a scalar boundary.
@@ -96,15 +101,6 @@ public struct MailFacts: Sendable {
         var end = text.utf8.index(text.utf8.startIndex, offsetBy: RulesDefaults.maxInputBytes)
         while end.samePosition(in: text.unicodeScalars) == nil { end = text.utf8.index(before: end) }
         return String(Substring(text.unicodeScalars[..<end]))
-    }
-}
-
-extension String {
-    func caseInsensitiveEqualsASCII(_ other: String) -> Bool {
-        utf8.count == other.utf8.count
-            && zip(utf8, other.utf8).allSatisfy { a, b in
-                a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A)
-            }
     }
 }
 

@@ -93,8 +93,6 @@ public struct RuleBook: Sendable {
     private let rcptToSlot: Int?
     private let ruleCount: Int
 
-    public static let empty = RuleBook(rulesets: [], problems: [])
-
     public init(rulesets: [CompiledRuleset], problems: [RuleBookError] = []) {
         self.rulesets = rulesets
         self.problems = problems
@@ -141,8 +139,6 @@ public struct RuleBook: Sendable {
         }
         return RuleBook(rulesets: rulesets, problems: problems)
     }
-
-    public var isEmpty: Bool { rulesets.allSatisfy(\.rules.isEmpty) }
 
     /// The decision for one recipient.
     public func evaluate(_ facts: MailFacts, recipient: String) -> RuleDecision {

@@ -28,8 +28,8 @@ public final class RuleCondition: Sendable {
     let matcher: Matcher
 
     enum Matcher: Sendable {
-        /// Case-sensitive equals / contains / starts_with / ends_with on UTF-8 (caseless ones are literal regexes).
-        case text(TextComparison, [UInt8])
+        /// `regex`, and equals / contains / starts_with / ends_with as anchored literal patterns: one matching
+        /// mechanism (the linear-time engine, with its literal fast path and case folding) for every text operator.
         case regex(LinearRegex)
         case exists
         case greater(Int)
@@ -37,11 +37,7 @@ public final class RuleCondition: Sendable {
         case networks([CIDRNetwork])
     }
 
-    enum TextComparison: Sendable {
-        case equals, contains, startsWith, endsWith
-    }
-
-    /// Checks the combination and prepares the value (folds it, compiles the regex, parses the networks).
+    /// Checks the combination and prepares the value (compiles the pattern, parses the number or the networks).
     public init(
         field fieldName: String, operator operatorName: String, value: String, caseSensitive: Bool = false,
         negate: Bool = false
@@ -66,31 +62,18 @@ public final class RuleCondition: Sendable {
             if op != .equals, value.isEmpty {
                 throw RuleDefinitionError("value", "'\(op.rawValue)' needs a non-empty value")
             }
-            let comparison: TextComparison =
+            let literal = Self.escapedLiteral(value)
+            let pattern =
                 switch op {
-                case .equals: .equals
-                case .contains: .contains
-                case .startsWith: .startsWith
-                default: .endsWith
+                case .equals: "\\A\(literal)\\z"
+                case .startsWith: "\\A\(literal)"
+                case .endsWith: "\(literal)\\z"
+                default: literal
                 }
-            if caseSensitive {
-                matcher = .text(comparison, Array(value.utf8))
-            } else {
-                // Caseless: the literal on the regex engine (simple case folding on both sides, a fast literal scan),
-                // so no value is ever folded or copied per message.
-                let literal = Self.escapedLiteral(value)
-                let pattern =
-                    switch comparison {
-                    case .equals: "\\A\(literal)\\z"
-                    case .startsWith: "\\A\(literal)"
-                    case .endsWith: "\(literal)\\z"
-                    case .contains: literal
-                    }
-                do {
-                    matcher = .regex(try LinearRegex(pattern, caseInsensitive: true))
-                } catch {
-                    throw RuleDefinitionError("value", "cannot be matched: \(error.message)")
-                }
+            do {
+                matcher = .regex(try LinearRegex(pattern, caseInsensitive: !caseSensitive))
+            } catch {
+                throw RuleDefinitionError("value", "cannot be matched: \(error.message)")
             }
         case .regex:
             do {
@@ -153,8 +136,6 @@ public final class RuleCondition: Sendable {
         switch matcher {
         case .exists:
             return !values.raw.isEmpty
-        case .text(let comparison, let needle):
-            return values.utf8.contains { Self.compare(comparison, $0, needle) }
         case .regex(let regex):
             return values.raw.contains { regex.matches($0) }
         case .greater(let limit):
@@ -165,50 +146,17 @@ public final class RuleCondition: Sendable {
             return values.addresses.contains { address in networks.contains { $0.contains(address) } }
         }
     }
-
-    static func compare(_ comparison: TextComparison, _ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        switch comparison {
-        case .equals: return haystack == needle
-        case .startsWith: return haystack.starts(with: needle)
-        case .endsWith: return haystack.count >= needle.count && haystack.suffix(needle.count).elementsEqual(needle)
-        case .contains: return ByteSearch.contains(haystack, needle)
-        }
-    }
 }
 
 /// The values of one field of one message, in the forms the operators need: computed on first use, once per
 /// message (a reference, shared by every rule on the field).
 final class FieldValues {
     let raw: [String]
-    private(set) lazy var utf8: [[UInt8]] = raw.map { Array($0.utf8) }
     private(set) lazy var numbers: [Int] = raw.compactMap { Int($0) }
     private(set) lazy var addresses: [IPAddress] = raw.compactMap { IPAddress($0) }
 
     init(_ raw: [String]) {
         self.raw = raw
-    }
-}
-
-/// Substring search on bytes.
-enum ByteSearch {
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first else { return true }
-        guard haystack.count >= needle.count else { return false }
-        return haystack.withUnsafeBufferPointer { h in
-            needle.withUnsafeBufferPointer { n in
-                let last = h.count - n.count
-                var i = 0
-                while i <= last {
-                    if h[i] == first {
-                        var j = 1
-                        while j < n.count, h[i + j] == n[j] { j += 1 }
-                        if j == n.count { return true }
-                    }
-                    i += 1
-                }
-                return false
-            }
-        }
     }
 }
 

@@ -10,7 +10,7 @@ public enum RuleField: Hashable, Sendable, CustomStringConvertible {
     case cc
     /// The decoded Subject.
     case subject
-    /// Every value of the header with this name (case-insensitive), unfolded, as sent.
+    /// Every value of the header with this name (case-insensitive), unfolded and RFC 2047-decoded.
     case header(String)
     /// The text part; the HTML part with its tags stripped when there is no text part. Capped.
     case body

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import MIME
 import NIOConcurrencyHelpers
 import Rules
 import SQLKit
@@ -51,44 +50,31 @@ public final class RuleBookCache: Sendable {
     }
 }
 
-/// The SMTP side of a message, as rules see it (besides the message itself).
-public struct RuleEnvelope: Sendable {
-    public var clientIP: String
-    public var helo: String
-    public var mailFrom: String
-    public var tls: Bool
-    public var dkimResult: String?
-    public var spfResult: String?
-
-    public init(
-        clientIP: String, helo: String, mailFrom: String, tls: Bool, dkimResult: String?, spfResult: String?
-    ) {
-        self.clientIP = clientIP
-        self.helo = helo
-        self.mailFrom = mailFrom
-        self.tls = tls
-        self.dkimResult = dkimResult
-        self.spfResult = spfResult
-    }
-}
-
 extension Database {
     /// The channel on which a replica tells the others that rules changed.
     public static let rulesChannel = "fastsmtp_rules"
 }
 
 extension Store {
-    /// What the domain's rules decide for each recipient: the one function both mail intake and the rule
-    /// simulator call, so a simulation can never disagree with delivery.
-    public func ruleDecisions(
-        domainID: UUID, message: ParsedMessage, size: Int, envelope: RuleEnvelope, recipients: [String]
-    ) async throws -> [RuleDecision] {
-        let book = try await ruleBook(domainID: domainID)
-        let facts = MailFacts(
-            message: message, size: size, clientIP: envelope.clientIP, helo: envelope.helo,
-            mailFrom: envelope.mailFrom, tls: envelope.tls, dkimResult: envelope.dkimResult,
-            spfResult: envelope.spfResult)
-        return book.evaluate(facts, recipients: recipients)
+    /// What the domain's rules decide for each recipient of a message: the one function both mail intake and the
+    /// rule simulator call (with ``MailFacts/init(message:size:clientIP:helo:mailFrom:tls:dkimResult:spfResult:)``),
+    /// so a simulation can never disagree with delivery.
+    public func ruleDecisions(domainID: UUID, facts: MailFacts, recipients: [String]) async throws -> [RuleDecision] {
+        try await ruleBook(domainID: domainID).evaluate(facts, recipients: recipients)
+    }
+
+    /// The rule simulator (API and `fastsmtp rules simulate`): the route mail to `recipient` would take, and what
+    /// ``ruleDecisions(domainID:facts:recipients:)`` decides for it. ``StoreError/invalid(_:)`` when no recipient of
+    /// `domain` takes the address (such mail is refused at RCPT, so there is nothing to decide).
+    public func simulateRules(
+        domain: DomainRecord, facts: MailFacts, recipient: String
+    ) async throws -> (route: RecipientRoute, decision: RuleDecision) {
+        guard let route = try await route(address: recipient), route.domain.id == domain.id else {
+            throw StoreError.invalid(
+                "no recipient of \(domain.domainName) takes \(recipient): mail to it is refused at RCPT")
+        }
+        let decisions = try await ruleDecisions(domainID: domain.id, facts: facts, recipients: [route.address])
+        return (route, decisions[0])
     }
 
     /// The domain's compiled rules, from the cache or loaded and compiled now.

@@ -96,21 +96,15 @@ struct RulesCommand: AsyncParsableCommand {
             guard let recipient = rcptTo ?? message.to.first?.address else {
                 throw fail("the message has no To address: give --rcpt-to")
             }
-            let envelope = RuleEnvelope(
-                clientIP: clientIP, helo: helo, mailFrom: mailFrom, tls: false, dkimResult: dkimResult,
-                spfResult: spfResult)
+            let facts = MailFacts(
+                message: message, size: bytes.count, clientIP: clientIP, helo: helo, mailFrom: mailFrom, tls: false,
+                dkimResult: dkimResult, spfResult: spfResult)
             try await withStore { [domain] store in
                 guard let record = try await store.domain(named: domain) else {
                     throw StoreError.notFound("domain \(domain)")
                 }
-                guard let route = try await store.route(address: recipient), route.domain.id == record.id else {
-                    throw StoreError.invalid(
-                        "no recipient of \(record.domainName) takes \(recipient): mail to it is refused at RCPT")
-                }
-                let decision = try await store.ruleDecisions(
-                    domainID: record.id, message: message, size: bytes.count, envelope: envelope,
-                    recipients: [route.address]
-                )[0]
+                let (route, decision) = try await store.simulateRules(
+                    domain: record, facts: facts, recipient: recipient)
                 for step in decision.trace {
                     print("  \(step.matched ? "✓" : "·") \(step.ruleset) / \(step.ruleID.uuidString.lowercased())")
                 }
