@@ -160,7 +160,7 @@ extension APIHandler {
 }
 
 extension APIHandler {
-    /// The rule simulator: the very function real mail calls at the final dot (``Store/ruleDecisions``), on a
+    /// The rule simulator: the very evaluation real mail runs at the final dot (``Store/simulateRules``), on a
     /// message given as text. Nothing is stored or sent.
     func simulateRules(_ input: Operations.SimulateRules.Input) async throws -> Operations.SimulateRules.Output {
         let domain = try await domain(input.path.domainId, scope: .rulesRead, role: .member)

@@ -101,15 +101,8 @@ struct MailIntake: SMTPTransactionDelegate {
             }
             // Parsing, rules and payloads first, outside any bound; then one transaction whose real outcome is the
             // answer: only the wait for the database to begin is bounded (no 451 after a commit).
-            // The trace field every MTA adds (RFC 5321 §4.4), on the stored message and so in the payload's headers.
-            // DKIM was verified on the message as received.
-            let received = TraceHeader.received(
-                helo: envelope.helo, clientIP: connection.clientIP, hostname: hostname, usedEHLO: envelope.usedEHLO,
-                tls: connection.tls, smtpUTF8: envelope.smtpUTF8, id: id.uuidString.lowercased(),
-                recipients: accepted.map(\.address), date: store.now())
-            let stamped = Array(received.utf8) + message
             let queued = try await store(
-                id: id, envelope: envelope, message: stamped, connection: connection, routes: accepted, auth: auth)
+                id: id, envelope: envelope, message: message, connection: connection, routes: accepted, auth: auth)
             wakeup.signal()
             logger.info(
                 "message accepted", metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued)"])
@@ -152,12 +145,24 @@ struct MailIntake: SMTPTransactionDelegate {
     }
 
     /// Builds one delivery per route and commits them with the message. Returns how many were queued.
+    ///
+    /// `message` is parsed once, as received: DKIM, the rules and the simulator all see the sender's message. The
+    /// trace field every MTA adds (RFC 5321 §4.4) goes in front of the stored copy and of the payload's headers.
     private func store(
         id: UUID, envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo,
         routes: [RecipientRoute], auth: EmailAuthResult?
     ) async throws -> Int {
         let receivedAt = store.now()
-        let parsed = MIMEParser.parse(message)
+        var parsed = MIMEParser.parse(message)
+        let received = Array(
+            TraceHeader.received(
+                helo: envelope.helo, clientIP: connection.clientIP, hostname: hostname, usedEHLO: envelope.usedEHLO,
+                tls: connection.tls, smtpUTF8: envelope.smtpUTF8, id: id.uuidString.lowercased(),
+                recipients: routes.map(\.address), date: receivedAt
+            ).utf8)
+        var raw = Data(capacity: received.count + message.count)
+        raw.append(contentsOf: received)
+        raw.append(contentsOf: message)
         let messageID = parsed.messageID ?? "<\(id.uuidString.lowercased())@\(hostname)>"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -171,29 +176,30 @@ struct MailIntake: SMTPTransactionDelegate {
             )
         }
         let authenticationResults = auth?.authenticationResults(authservID: hostname)
+        // The rules of each recipient's domain decide per recipient (docs/rules.md), before the one commit. Only
+        // loading a domain's rules (a cache miss) waits on the database, so only that is bounded.
+        let dkimResult = auth?.dkimChecked == true ? auth?.dkimResult : nil
+        let spfResult = auth?.spfChecked == true ? auth?.spfResult : nil
+        let facts = MailFacts(
+            message: parsed, size: message.count, clientIP: connection.clientIP, helo: envelope.helo,
+            mailFrom: envelope.mailFrom, tls: connection.tls, dkimResult: dkimResult, spfResult: spfResult)
+        var decisions = [RuleDecision?](repeating: nil, count: routes.count)
+        for (domainID, indices) in Dictionary(grouping: routes.indices, by: { routes[$0].domain.id }) {
+            let book = try await withTimeout(storageTimeout) { [store] in try await store.ruleBook(domainID: domainID) }
+            let decided = book.evaluate(facts, recipients: indices.map { routes[$0].address })
+            for (index, decision) in zip(indices, decided) { decisions[index] = decision }
+        }
+
+        parsed.headers.insert(contentsOf: HeaderField.parseSection(received[...]), at: 0)
         let messagePart = WebhookPayload.Message(
             parsed: parsed, id: id.uuidString.lowercased(), messageID: messageID,
-            receivedAt: receivedAt.formatted(.iso8601), size: message.count,
+            receivedAt: receivedAt.formatted(.iso8601), size: raw.count,
             envelope: .init(
                 mailFrom: envelope.mailFrom, rcptTo: envelope.recipients, helo: envelope.helo,
                 clientIP: connection.clientIP, tls: connection.tls),
             auth: authBlock, authenticationResults: authenticationResults,
             inlineLimit: settings.webhookMaxInlineAttachmentBytes
         )
-        // The rules of each recipient's domain decide per recipient (docs/rules.md), before the one commit.
-        let dkimResult = auth?.dkimChecked == true ? auth?.dkimResult : nil
-        let spfResult = auth?.spfChecked == true ? auth?.spfResult : nil
-        let facts = MailFacts(
-            message: parsed, size: message.count, clientIP: connection.clientIP, helo: envelope.helo,
-            mailFrom: envelope.mailFrom, tls: connection.tls, dkimResult: dkimResult, spfResult: spfResult)
-        var decisions: [Int: RuleDecision] = [:]
-        for (domainID, indices) in Dictionary(grouping: routes.indices, by: { routes[$0].domain.id }) {
-            let decided = try await withTimeout(storageTimeout) { [store] in
-                try await store.ruleDecisions(
-                    domainID: domainID, facts: facts, recipients: indices.map { routes[$0].address })
-            }
-            for (index, decision) in zip(indices, decided) { decisions[index] = decision }
-        }
         var deliveries: [NewDelivery] = []
         for (index, route) in routes.enumerated() {
             let address = route.address
@@ -232,7 +238,7 @@ struct MailIntake: SMTPTransactionDelegate {
         try await store.accept(
             IncomingMessage(
                 id: id, messageID: messageID, mailFrom: envelope.mailFrom, recipients: envelope.recipients,
-                helo: envelope.helo, clientIP: connection.clientIP, raw: Data(message), receivedAt: receivedAt,
+                helo: envelope.helo, clientIP: connection.clientIP, raw: raw, receivedAt: receivedAt,
                 instanceID: instanceID
             ),
             deliveries: deliveries, beginWithin: storageTimeout

@@ -56,15 +56,10 @@ extension Database {
 }
 
 extension Store {
-    /// What the domain's rules decide for each recipient of a message: the one function both mail intake and the
-    /// rule simulator call (with ``MailFacts/init(message:size:clientIP:helo:mailFrom:tls:dkimResult:spfResult:)``),
-    /// so a simulation can never disagree with delivery.
-    public func ruleDecisions(domainID: UUID, facts: MailFacts, recipients: [String]) async throws -> [RuleDecision] {
-        try await ruleBook(domainID: domainID).evaluate(facts, recipients: recipients)
-    }
-
-    /// The rule simulator (API and `fastsmtp rules simulate`): the route mail to `recipient` would take, and what
-    /// ``ruleDecisions(domainID:facts:recipients:)`` decides for it. ``StoreError/invalid(_:)`` when no recipient of
+    /// The rule simulator (API and `fastsmtp rules simulate`): the route mail to `recipient` would take, and what the
+    /// domain's rules decide for it — ``RuleBook/evaluate(_:recipients:)`` on the domain's book, as mail intake calls
+    /// it on ``MailFacts/init(message:size:clientIP:helo:mailFrom:tls:dkimResult:spfResult:)`` of the message as
+    /// received, so a simulation cannot disagree with delivery. ``StoreError/invalid(_:)`` when no recipient of
     /// `domain` takes the address (such mail is refused at RCPT, so there is nothing to decide).
     public func simulateRules(
         domain: DomainRecord, facts: MailFacts, recipient: String
@@ -73,7 +68,7 @@ extension Store {
             throw StoreError.invalid(
                 "no recipient of \(domain.domainName) takes \(recipient): mail to it is refused at RCPT")
         }
-        let decisions = try await ruleDecisions(domainID: domain.id, facts: facts, recipients: [route.address])
+        let decisions = try await ruleBook(domainID: domain.id).evaluate(facts, recipients: [route.address])
         return (route, decisions[0])
     }
 
