@@ -227,7 +227,7 @@ struct MailIntake: SMTPTransactionDelegate {
                     domainID: route.domain.id,
                     recipientID: route.recipient.id,
                     webhookURL: decision?.webhookURLOverride ?? route.recipient.webhookURL,
-                    payload: payload,
+                    payloadJSON: json,
                     payloadHash: SHA256.hash(data: json).map { String(format: "%02x", $0) }.joined(),
                     dkimResult: dkimResult,
                     spfResult: spfResult,

@@ -10,6 +10,11 @@ import SQLiteNIO
 struct JSONColumn: Encodable, Sendable, PostgresThrowingDynamicTypeEncodable, SQLiteDataConvertible {
     let json: Data
 
+    /// JSON text already encoded (once, by the caller that also hashed it).
+    init(json: Data) {
+        self.json = json
+    }
+
     init(_ value: any Encodable & Sendable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,6 +1,6 @@
 /// Every schema revision FastSMTP knows, oldest first. Append new revisions; never edit a released one.
 public enum Migrations {
-    public static let all: [Migration] = [initialSchema, recipientSigningSecrets, ruleOutcomes]
+    public static let all: [Migration] = [initialSchema, recipientSigningSecrets, ruleOutcomes, retentionIndexes]
 }
 
 /// Column types per dialect, so a revision is written once.
@@ -132,8 +132,34 @@ extension Migrations {
                     \(stamps)
                 )
                 """,
-                deliveryLogTable(t, statuses: ["pending", "delivered", "failed", "exhausted"]),
-            ] + deliveryLogIndexes
+                """
+                CREATE TABLE delivery_log (
+                    id \(t.uuid) PRIMARY KEY,
+                    domain_id \(t.uuid) REFERENCES domains(id) ON DELETE SET NULL,
+                    message_id TEXT NOT NULL,
+                    stored_message_id \(t.uuid) REFERENCES messages(id) ON DELETE SET NULL,
+                    recipient_id \(t.uuid) REFERENCES recipients(id) ON DELETE SET NULL,
+                    webhook_url TEXT NOT NULL,
+                    payload_hash VARCHAR(64) NOT NULL,
+                    status VARCHAR(16) NOT NULL CHECK (status IN ('pending', 'delivered', 'failed', 'exhausted')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_retry_at \(t.timestamp),
+                    last_error TEXT,
+                    last_status_code INTEGER,
+                    instance_id VARCHAR(255) NOT NULL,
+                    locked_by VARCHAR(255),
+                    locked_until \(t.timestamp),
+                    delivered_at \(t.timestamp),
+                    payload \(t.json) NOT NULL,
+                    dkim_result VARCHAR(16),
+                    spf_result VARCHAR(16),
+                    \(stamps)
+                )
+                """,
+                "CREATE INDEX ix_delivery_log_due ON delivery_log (status, next_retry_at)",
+                "CREATE INDEX ix_delivery_log_domain ON delivery_log (domain_id, created_at)",
+                "CREATE INDEX ix_delivery_log_stored_message ON delivery_log (stored_message_id)",
+            ]
         },
         down: { _ in
             [
@@ -157,7 +183,8 @@ extension Migrations {
 }
 
 extension Migrations {
-    /// `delivery_log` as created by 0001 and rebuilt by later revisions, with the statuses it allows.
+    /// `delivery_log` as revision 0003 rebuilds it on SQLite, with the statuses it allows: 0001's columns, frozen
+    /// here (0001 keeps its own literal SQL; a released revision never changes).
     static func deliveryLogTable(_ t: ColumnTypes, name: String = "delivery_log", statuses: [String]) -> String {
         let stamps = "created_at \(t.timestamp) NOT NULL, updated_at \(t.timestamp) NOT NULL"
         let list = statuses.map { "'\($0)'" }.joined(separator: ", ")
@@ -187,6 +214,7 @@ extension Migrations {
             """
     }
 
+    /// 0001's indexes on `delivery_log`, recreated by 0003's SQLite rebuild.
     static let deliveryLogIndexes = [
         "CREATE INDEX ix_delivery_log_due ON delivery_log (status, next_retry_at)",
         "CREATE INDEX ix_delivery_log_domain ON delivery_log (domain_id, created_at)",
@@ -229,5 +257,21 @@ extension Migrations {
                 + deliveryLogStatuses(dialect, ["pending", "delivered", "failed", "exhausted"])
                 + ["ALTER TABLE rules DROP COLUMN negate"]
         }
+    )
+}
+
+extension Migrations {
+    /// 0004: indexes for the retention purge (finished deliveries by age, messages by age), so that each batch reads
+    /// only what it deletes.
+    static let retentionIndexes = Migration(
+        revision: "0004",
+        description: "retention indexes",
+        up: { _ in
+            [
+                "CREATE INDEX ix_delivery_log_status_updated ON delivery_log (status, updated_at)",
+                "CREATE INDEX ix_messages_received ON messages (received_at)",
+            ]
+        },
+        down: { _ in ["DROP INDEX ix_delivery_log_status_updated", "DROP INDEX ix_messages_received"] }
     )
 }

@@ -36,9 +36,9 @@ public struct NewDelivery: Sendable {
     public var domainID: UUID?
     public var recipientID: UUID?
     public var webhookURL: String
-    /// JSON stored in `delivery_log.payload` (JSONB on PostgreSQL, text on SQLite).
-    public var payload: any Encodable & Sendable
-    /// Hex SHA-256 of the payload's JSON.
+    /// The payload's JSON, stored in `delivery_log.payload` (JSONB on PostgreSQL, text on SQLite) as it is.
+    public var payloadJSON: Data
+    /// Hex SHA-256 of ``payloadJSON``.
     public var payloadHash: String
     public var dkimResult: String?
     public var spfResult: String?
@@ -47,7 +47,7 @@ public struct NewDelivery: Sendable {
 
     public init(
         id: UUID = UUID(), domainID: UUID?, recipientID: UUID?, webhookURL: String,
-        payload: any Encodable & Sendable, payloadHash: String, dkimResult: String? = nil, spfResult: String? = nil,
+        payloadJSON: Data, payloadHash: String, dkimResult: String? = nil, spfResult: String? = nil,
         status: DeliveryStatus = .pending
     ) {
         self.status = status
@@ -55,7 +55,7 @@ public struct NewDelivery: Sendable {
         self.domainID = domainID
         self.recipientID = recipientID
         self.webhookURL = webhookURL
-        self.payload = payload
+        self.payloadJSON = payloadJSON
         self.payloadHash = payloadHash
         self.dkimResult = dkimResult
         self.spfResult = spfResult
@@ -103,7 +103,7 @@ extension Store {
                     VALUES (\(bind: delivery.id), \(bind: delivery.domainID), \(bind: message.messageID),
                             \(bind: message.id), \(bind: delivery.recipientID), \(bind: delivery.webhookURL),
                             \(bind: delivery.payloadHash), \(bind: delivery.status.rawValue), 0, \(bind: stamp),
-                            \(bind: message.instanceID), \(bind: JSONColumn(delivery.payload)), \(bind: delivery.dkimResult),
+                            \(bind: message.instanceID), \(bind: JSONColumn(json: delivery.payloadJSON)), \(bind: delivery.dkimResult),
                             \(bind: delivery.spfResult), \(bind: stamp), \(bind: stamp))
                     """
                 ).run()

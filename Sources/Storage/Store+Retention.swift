@@ -23,11 +23,16 @@ extension Store {
             let deleted = try await database.withConnection { sql in
                 try await sql.raw(
                     """
-                    DELETE FROM delivery_log WHERE id IN (
+                    DELETE FROM delivery_log
+                    WHERE id IN (
                         SELECT id FROM delivery_log
                         WHERE status IN ('delivered', 'failed', 'exhausted', 'dropped') AND updated_at < \(bind: cutoff)
                         LIMIT \(bind: batchSize)
-                    ) RETURNING id
+                    )
+                    -- Again on the row itself: a retry that re-queued it meanwhile keeps it (PostgreSQL re-checks
+                    -- only the outer condition once it holds the row lock).
+                    AND status IN ('delivered', 'failed', 'exhausted', 'dropped') AND updated_at < \(bind: cutoff)
+                    RETURNING id
                     """
                 ).all().count
             }
@@ -38,12 +43,15 @@ extension Store {
             let deleted = try await database.withConnection { sql in
                 try await sql.raw(
                     """
-                    DELETE FROM messages WHERE id IN (
+                    DELETE FROM messages
+                    WHERE id IN (
                         SELECT m.id FROM messages m
                         WHERE m.received_at < \(bind: cutoff)
                           AND NOT EXISTS (SELECT 1 FROM delivery_log d WHERE d.stored_message_id = m.id)
                         LIMIT \(bind: batchSize)
-                    ) RETURNING id
+                    )
+                    AND NOT EXISTS (SELECT 1 FROM delivery_log d WHERE d.stored_message_id = messages.id)
+                    RETURNING id
                     """
                 ).all().count
             }

@@ -23,7 +23,7 @@ struct RetentionTests {
                 let id = UUID()
                 let delivery = NewDelivery(
                     domainID: domain.id, recipientID: recipient.id, webhookURL: recipient.webhookURL,
-                    payload: ["status": status.rawValue], payloadHash: "00",
+                    payloadJSON: Data(#"{"status":"\#(status.rawValue)"}"#.utf8), payloadHash: "00",
                     status: status == .quarantined || status == .dropped ? status : .pending)
                 try await store.accept(
                     IncomingMessage(
@@ -48,10 +48,19 @@ struct RetentionTests {
             // 40 days ago: one of each status.
             clock.withLockedValue { $0 = $0.addingTimeInterval(-40 * 86_400) }
             var old: [DeliveryStatus: (message: UUID, delivery: UUID)] = [:]
-            for status in DeliveryStatus.allCases { old[status] = try await message(status) }
+            for status in DeliveryStatus.allCases where status != .pending { old[status] = try await message(status) }
             // Today: a delivered one, too young to go.
             clock.withLockedValue { $0 = $0.addingTimeInterval(40 * 86_400) }
             let young = try await message(.delivered)
+            // The old pending one last, so that no claim above touches it: it stays 40 days old, and only its
+            // status can keep it.
+            clock.withLockedValue { $0 = $0.addingTimeInterval(-40 * 86_400) }
+            let oldPending = try await message(.pending)
+            old[.pending] = oldPending
+            clock.withLockedValue { $0 = $0.addingTimeInterval(40 * 86_400) }
+            let pending = try #require(try await store.delivery(id: oldPending.delivery))
+            #expect(pending.attempts == 0)
+            #expect(pending.updatedAt < store.now().addingTimeInterval(-30 * 86_400))
 
             let result = try await store.purge(before: store.now().addingTimeInterval(-30 * 86_400), batchSize: 2)
             #expect(result.deliveries == 4, "delivered, failed, exhausted, dropped")

@@ -152,7 +152,7 @@ enum DeliveryFixture {
             receivedAt: Date(), instanceID: "test")
         let delivery = NewDelivery(
             domainID: domain.id, recipientID: recipient.id, webhookURL: recipient.webhookURL,
-            payload: ["k": "v"], payloadHash: "00")
+            payloadJSON: Data(#"{"k":"v"}"#.utf8), payloadHash: "00")
         try await store.accept(message, deliveries: [delivery])
         _ = try await store.claimDueDeliveries(limit: 100, instanceID: "test", lease: 60)
         try await store.record(.failed(statusCode: 400, error: "HTTP 400"), deliveryID: delivery.id, instanceID: "test")
