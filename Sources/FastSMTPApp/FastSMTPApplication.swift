@@ -116,12 +116,12 @@ public final class FastSMTPApplication: Sendable {
         self.httpClient = roles.worker || roles.api ? WebhookDispatcher.makeHTTPClient() : nil
         self.rootAPIKey = rootAPIKey
         if roles.smtp {
+            func seconds(_ value: Double) -> Duration { .milliseconds(Int64(min(value, 1e12) * 1000)) }
             let intake = MailIntake(
                 store: store, wakeup: wakeup, settings: settings,
                 authenticator: resolver.map { EmailAuthenticator(resolver: $0, receivingHost: settings.smtpHostname) },
-                storageTimeout: .milliseconds(Int64(min(settings.smtpStorageTimeout, 1e9) * 1000)), logger: logger
+                storageTimeout: seconds(settings.smtpStorageTimeout), logger: logger
             )
-            func seconds(_ value: Double) -> Duration { .milliseconds(Int64(min(value, 1e12) * 1000)) }
             self.smtpServer = SMTPServer(
                 configuration: SMTPServerConfiguration(
                     host: settings.smtpHost,

@@ -170,7 +170,9 @@ public struct CIDRNetwork: Sendable, Hashable {
         guard let address = IPAddress(parts[0]) else { return nil }
         let maximum = address.isIPv4 ? 32 : 128
         if parts.count == 2 {
-            guard let length = Int(parts[1]), (0...maximum).contains(length), parts[1].allSatisfy(\.isASCII) else {
+            guard !parts[1].isEmpty, parts[1].allSatisfy({ ("0"..."9").contains($0) }), let length = Int(parts[1]),
+                length <= maximum
+            else {
                 return nil
             }
             prefixLength = length
@@ -183,16 +185,6 @@ public struct CIDRNetwork: Sendable, Hashable {
     /// IPv4-mapped IPv6 clients (`::ffff:192.0.2.1`) match IPv4 networks.
     public func contains(_ candidate: IPAddress) -> Bool {
         let candidate = address.isIPv4 ? (candidate.ipv4Mapped ?? candidate) : candidate
-        guard candidate.isIPv4 == address.isIPv4 else { return false }
-        let a = address.bytes
-        let b = candidate.bytes
-        var remaining = prefixLength
-        for index in a.indices where remaining > 0 {
-            let bits = min(8, remaining)
-            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
-            if a[index] & mask != b[index] & mask { return false }
-            remaining -= bits
-        }
-        return true
+        return candidate.isIn(network: address, prefixLength: prefixLength)
     }
 }

@@ -1,22 +1,31 @@
 /// A FIFO mutual-exclusion lock for async code: at most one holder at a time, waiters resumed in order.
 ///
 /// Used to give the single SQLite connection to one session (query or transaction) at a time. A waiter can give up
-/// after a while (``lock(within:)``): only the wait is bounded, never what the holder does.
+/// after a while (``withLock(within:_:)``): only the wait is bounded, never what the holder does.
 actor AsyncMutex {
     private var locked = false
     private var nextTicket = 0
     /// Waiters in arrival order, each resumed with `true` (it holds the lock) or `false` (it gave up).
     private var waiters: [(ticket: Int, continuation: CheckedContinuation<Bool, Never>)] = []
 
-    func lock() async {
-        _ = await acquire(within: nil)
+    /// Runs `body` holding the lock; with `limit`, only if the lock is granted within it (``DatabaseBusyError``
+    /// otherwise, and `body` never runs).
+    nonisolated func withLock<R: Sendable>(
+        within limit: Duration? = nil, _ body: () async throws -> R
+    ) async throws -> R {
+        guard await acquire(within: limit) else { throw DatabaseBusyError(waited: limit ?? .zero) }
+        do {
+            let result = try await body()
+            await unlock()
+            return result
+        } catch {
+            await unlock()
+            throw error
+        }
     }
 
-    /// Waits at most `limit` for the lock; `false` when it was not granted in time (the waiter is gone then).
-    func lock(within limit: Duration) async -> Bool {
-        await acquire(within: limit)
-    }
-
+    /// Takes the lock, waiting at most `limit` (forever when nil); `false` when it was not granted in time (the
+    /// waiter is gone then).
     private func acquire(within limit: Duration?) async -> Bool {
         if !locked {
             locked = true
@@ -40,33 +49,11 @@ actor AsyncMutex {
         waiters.remove(at: index).continuation.resume(returning: false)
     }
 
-    func unlock() {
+    private func unlock() {
         if waiters.isEmpty {
             locked = false
         } else {
             waiters.removeFirst().continuation.resume(returning: true)
-        }
-    }
-
-    nonisolated func withLock<R: Sendable>(_ body: () async throws -> R) async throws -> R {
-        await lock()
-        return try await holding(body)
-    }
-
-    /// Runs `body` holding the lock if it is granted within `limit`; ``DatabaseBusyError`` otherwise.
-    nonisolated func withLock<R: Sendable>(within limit: Duration, _ body: () async throws -> R) async throws -> R {
-        guard await lock(within: limit) else { throw DatabaseBusyError(waited: limit) }
-        return try await holding(body)
-    }
-
-    private nonisolated func holding<R: Sendable>(_ body: () async throws -> R) async throws -> R {
-        do {
-            let result = try await body()
-            await unlock()
-            return result
-        } catch {
-            await unlock()
-            throw error
         }
     }
 }

@@ -128,15 +128,53 @@ public final class Database: Service, Sendable {
         }
     }
 
-    /// Lends one connection to `body`.
-    public func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    /// Lends one connection to `body`. With `beginWithin`, only if it can be had within that time (the SQLite lock or
+    /// a PostgreSQL connection is granted in time); else ``DatabaseBusyError`` and `body` never runs.
+    ///
+    /// Only the wait to begin is bounded. Once `body` has begun this waits for its real outcome, however long it
+    /// takes: neither SQLite nor the drivers stop a statement on cancellation, so answering "failed" while a commit
+    /// may still land would lie (for SMTP: a 451 after a commit, and a duplicate when the sender retries). Bound the
+    /// statements themselves where the database can (PostgreSQL `statement_timeout`).
+    public func withConnection<R: Sendable>(
+        beginWithin limit: Duration? = nil, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
         switch backend {
-        case .postgres(let client):
-            return try await client.withConnection { connection in
-                try await body(connection.sql())
-            }
         case .sqlite(let handle, let mutex):
-            return try await mutex.withLock { try await body(handle.connection.sql()) }
+            return try await mutex.withLock(within: limit) { try await body(handle.connection.sql()) }
+        case .postgres(let client):
+            guard let limit else { return try await client.withConnection { try await body($0.sql()) } }
+            // The lease and a timer race; whichever settles `state` first wins. A lease that comes after the deadline
+            // must not start anything: the caller was told no.
+            let state = NIOLockedValueBox(BeginState.waiting)
+            return try await withThrowingTaskGroup(of: R?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        guard state.withLockedValue({ $0.settle(.began) }) else { return nil }
+                        return try await body(connection.sql())
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: limit)
+                    if state.withLockedValue({ $0.settle(.abandoned) }) { throw DatabaseBusyError(waited: limit) }
+                    return nil
+                }
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let result = next { return result }
+                }
+                throw DatabaseBusyError(waited: limit)
+            }
+        }
+    }
+
+    private enum BeginState: Equatable {
+        case waiting, began, abandoned
+
+        /// Moves from `waiting` to `outcome`; false when the other side settled first.
+        mutating func settle(_ outcome: BeginState) -> Bool {
+            guard self == .waiting else { return false }
+            self = outcome
+            return true
         }
     }
 
@@ -158,65 +196,12 @@ public final class Database: Service, Sendable {
         return try await client.withConnection { try await body($0) }
     }
 
-    /// Runs `body` inside one transaction if the transaction can **begin** within `limit` (the SQLite lock or a
-    /// PostgreSQL connection is granted in time); else ``DatabaseBusyError`` and nothing was done.
-    ///
-    /// Only the wait to begin is bounded. Once the transaction has begun this waits for its real outcome, however
-    /// long it takes: neither SQLite nor the drivers stop a statement on cancellation, so answering "failed" while a
-    /// commit may still land would lie (for SMTP: a 451 after a commit, and a duplicate when the sender retries).
-    /// Bound the statements themselves where the database can (PostgreSQL `statement_timeout`).
+    /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws. `beginWithin`
+    /// bounds only the wait for the connection, as for ``withConnection(beginWithin:_:)``.
     public func withTransaction<R: Sendable>(
-        beginWithin limit: Duration, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+        beginWithin limit: Duration? = nil, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
     ) async throws -> R {
-        switch backend {
-        case .sqlite(let handle, let mutex):
-            return try await mutex.withLock(within: limit) {
-                try await self.transaction(on: handle.connection.sql(), body)
-            }
-        case .postgres(let client):
-            let state = NIOLockedValueBox(BeginState.waiting)
-            return try await withThrowingTaskGroup(of: R?.self) { group in
-                group.addTask {
-                    try await client.withConnection { connection in
-                        // A lease that comes after the deadline must not start anything: the caller was told no.
-                        guard state.withLockedValue({ $0.begin() }) else { return nil }
-                        return try await self.transaction(on: connection.sql(), body)
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: limit)
-                    if state.withLockedValue({ $0.abandon() }) { throw DatabaseBusyError(waited: limit) }
-                    return nil
-                }
-                defer { group.cancelAll() }
-                while let next = try await group.next() {
-                    if let result = next { return result }
-                    if state.withLockedValue({ $0 }) == .abandoned { break }
-                }
-                throw DatabaseBusyError(waited: limit)
-            }
-        }
-    }
-
-    private enum BeginState: Equatable {
-        case waiting, began, abandoned
-
-        mutating func begin() -> Bool {
-            guard self == .waiting else { return false }
-            self = .began
-            return true
-        }
-
-        mutating func abandon() -> Bool {
-            guard self == .waiting else { return false }
-            self = .abandoned
-            return true
-        }
-    }
-
-    /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws.
-    public func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await withConnection { sql in try await self.transaction(on: sql, body) }
+        try await withConnection(beginWithin: limit) { sql in try await self.transaction(on: sql, body) }
     }
 
     private func transaction<R: Sendable>(

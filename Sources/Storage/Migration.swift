@@ -138,8 +138,9 @@ public struct Migrator: Sendable {
         }
     }
 
-    private func withMigrationLock<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R
-    {
+    private func withMigrationLock<R: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
         try await database.withConnection { sql in
             let postgres = database.dialect == .postgresql
             if postgres {

@@ -66,23 +66,25 @@ extension Store {
     /// Stores the message and its deliveries in ONE transaction: afterwards either all of it is durable or none
     /// of it exists. Only after this returns may the SMTP server answer 250.
     ///
-    /// `beginWithin` bounds only the wait for the database (``DatabaseBusyError``: nothing was written). Once the
-    /// transaction has begun, this returns or throws with its real outcome. On PostgreSQL each statement is bounded
-    /// by `statementTimeout` and the commit is synchronous whatever the server's default, so that a 250 is durable.
+    /// `beginWithin` bounds only the wait for the database (``DatabaseBusyError``: nothing was written); nil waits as
+    /// long as it takes. Once the transaction has begun, this returns or throws with its real outcome. On PostgreSQL
+    /// each statement is bounded by `statementTimeout` and the commit is synchronous whatever the server's default,
+    /// so that a 250 is durable (one `set_config` round trip for both).
     public func accept(
-        _ message: IncomingMessage, deliveries: [NewDelivery], beginWithin: Duration = .seconds(15),
+        _ message: IncomingMessage, deliveries: [NewDelivery], beginWithin: Duration? = nil,
         statementTimeout: Duration = .seconds(30)
     ) async throws {
         let stamp = now()
         let dialect = database.dialect
-        let timeoutMilliseconds =
-            statementTimeout.components.seconds * 1000
-            + statementTimeout.components.attoseconds / 1_000_000_000_000_000
+        let timeoutMilliseconds = max(1, Int((statementTimeout / .milliseconds(1)).rounded(.up)))
         try await database.withTransaction(beginWithin: beginWithin) { sql in
             if dialect == .postgresql {
-                try await sql.raw("SET LOCAL synchronous_commit = on").run()
-                try await sql.raw("SET LOCAL statement_timeout = \(unsafeRaw: String(max(1, timeoutMilliseconds)))")
-                    .run()
+                try await sql.raw(
+                    """
+                    SELECT set_config('synchronous_commit', 'on', true),
+                           set_config('statement_timeout', \(bind: String(timeoutMilliseconds)), true)
+                    """
+                ).run()
             }
             try await sql.raw(
                 """

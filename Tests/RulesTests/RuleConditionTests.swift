@@ -172,6 +172,7 @@ struct RuleConditionTests {
             Refusal(field: "size", op: "lt", value: "-1", attribute: "value"),
             Refusal(field: "from", op: "in_cidr", value: "10.0.0.0/8", attribute: "operator"),
             Refusal(field: "client_ip", op: "in_cidr", value: "10.0.0.0/33", attribute: "value"),
+            Refusal(field: "client_ip", op: "in_cidr", value: "10.0.0.0/+8", attribute: "value"),
             Refusal(field: "client_ip", op: "in_cidr", value: "", attribute: "value"),
             Refusal(field: "subject", op: "contains", value: "", attribute: "value"),
             Refusal(field: "subject", op: "equals", value: String(repeating: "x", count: 1001), attribute: "value"),
