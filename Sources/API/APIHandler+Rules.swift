@@ -5,19 +5,6 @@ import Rules
 import Storage
 
 extension APIHandler {
-    /// A rule must compile exactly as mail will run it (the Rules engine's own check): known field and operator, an
-    /// operator that fits the field, a valid linear-time regex (422 with the error's position), a known action, and
-    /// a webhook override only on a forward rule.
-    static func validateRule(_ rule: RuleDefinition) throws(APIProblem) {
-        do {
-            _ = try CompiledRule(rule)
-        } catch {
-            var message = error.message
-            if let position = error.position { message += " (position \(position))" }
-            throw .invalid(error.attribute, message)
-        }
-    }
-
     static func validateWebhookOverride(_ url: String?, handler: APIHandler) throws(APIProblem) {
         if let url { try handler.validateWebhookURL(url, field: "webhook_url_override") }
     }
@@ -84,12 +71,6 @@ extension APIHandler {
         let (_, ruleset) = try await ruleset(
             input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
-        try Self.validateRule(
-            RuleDefinition(
-                field: body.field, operator: body._operator.rawValue, value: body.value ?? "",
-                caseSensitive: body.caseSensitive ?? false, negate: body.negate ?? false,
-                action: body.action?.rawValue ?? "forward", webhookURLOverride: body.webhookUrlOverride,
-                addTags: body.addTags ?? []))
         try Self.validateWebhookOverride(body.webhookUrlOverride, handler: self)
         let rule = try await store.addRule(
             rulesetID: ruleset.id,
@@ -125,19 +106,6 @@ extension APIHandler {
         let domain = try await domain(input.path.domainId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         let id = try Self.uuid(input.path.ruleId, "rule")
-        guard let current = try await store.rule(id: id, domainID: domain.id) else {
-            throw APIProblem.notFound("rule \(input.path.ruleId)")
-        }
-        // The rule as it will be after the update must compile as a whole (e.g. a new operator with the old value).
-        var merged = current.definition
-        if let v = body.field { merged.field = v }
-        if let v = body._operator?.rawValue { merged.operator = v }
-        if let v = body.value { merged.value = v }
-        if let v = body.caseSensitive { merged.caseSensitive = v }
-        if let v = body.negate { merged.negate = v }
-        if let v = body.action?.rawValue { merged.action = v }
-        if let v = body.webhookUrlOverride { merged.webhookURLOverride = v }
-        try Self.validateRule(merged)
         try Self.validateWebhookOverride(body.webhookUrlOverride, handler: self)
         let rule = try await store.updateRule(
             id: id, domainID: domain.id,

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import OpenAPIRuntime
+import Rules
 import Storage
 
 /// Authenticates every secured operation and renders every failure as problem JSON.
@@ -44,12 +45,14 @@ struct AuthAndProblemMiddleware: ServerMiddleware {
     static func problem(for error: any Error) -> APIProblem {
         if let problem = error as? APIProblem { return problem }
         if let storeError = error as? StoreError { return problem(for: storeError) }
+        if let ruleError = error as? RuleDefinitionError { return problem(for: ruleError) }
         guard let serverError = error as? ServerError else {
             return APIProblem(status: .internalServerError, detail: "internal error")
         }
         let underlying = serverError.underlyingError
         if let problem = underlying as? APIProblem { return problem }
         if let storeError = underlying as? StoreError { return problem(for: storeError) }
+        if let ruleError = underlying as? RuleDefinitionError { return problem(for: ruleError) }
         if let decoding = underlying as? DecodingError { return invalidInput(decoding) }
         if let convertible = underlying as? any HTTPResponseConvertible,
             (400..<500).contains(convertible.httpStatus.code)
@@ -60,6 +63,14 @@ struct AuthAndProblemMiddleware: ServerMiddleware {
             return APIProblem(status: .unprocessableContent, detail: "invalid request: \(underlying)")
         }
         return APIProblem(status: .internalServerError, detail: "internal error")
+    }
+
+    /// A rule the store refused because it would not compile as mail runs it: 422 naming the attribute (and, for a
+    /// regex, the position of the error).
+    static func problem(for error: RuleDefinitionError) -> APIProblem {
+        var message = error.message
+        if let position = error.position { message += " (position \(position))" }
+        return .invalid(error.attribute, message)
     }
 
     static func problem(for error: StoreError) -> APIProblem {

@@ -172,52 +172,47 @@ extension Store {
         }
     }
 
-    /// Queues a failed or exhausted delivery again, with a fresh retry budget. ``StoreError/conflict(_:)`` when it
-    /// is pending or delivered.
+    /// Queues a failed or exhausted delivery again, with a fresh retry budget. ``StoreError/wrongState(_:)`` when it
+    /// is in any other state.
     public func retryDelivery(id: UUID) async throws -> DeliveryRecord {
-        let stamp = now()
-        let changed = try await database.withConnection { sql in
-            try await sql.raw(
-                """
-                UPDATE delivery_log SET status = 'pending', attempts = 0, next_retry_at = \(bind: stamp),
-                    locked_by = NULL, locked_until = NULL, updated_at = \(bind: stamp)
-                WHERE id = \(bind: id) AND status IN ('failed', 'exhausted') RETURNING id
-                """
-            ).all().count
-        }
-        guard let record = try await delivery(id: id) else { throw StoreError.notFound("delivery \(id)") }
-        if changed == 0 {
-            throw StoreError.wrongState("delivery \(id) is \(record.status.rawValue), not failed or exhausted")
-        }
-        return record
+        try await requeue(id: id, from: [.failed, .exhausted])
     }
 
     /// Releases a quarantined delivery: it becomes `pending` and is delivered like any other.
-    /// ``StoreError/conflict(_:)`` when the row is not quarantined.
+    /// ``StoreError/wrongState(_:)`` when the row is not quarantined.
     public func releaseDelivery(id: UUID) async throws -> DeliveryRecord {
+        try await requeue(id: id, from: [.quarantined])
+    }
+
+    /// Makes a delivery in one of `states` pending again, due now, with a fresh retry budget; other replicas' workers
+    /// hear of it on commit.
+    private func requeue(id: UUID, from states: [DeliveryStatus]) async throws -> DeliveryRecord {
         let stamp = now()
+        let dialect = database.dialect
+        let list = states.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let changed = try await database.withTransaction { sql in
             let changed = try await sql.raw(
                 """
                 UPDATE delivery_log SET status = 'pending', attempts = 0, next_retry_at = \(bind: stamp),
                     locked_by = NULL, locked_until = NULL, updated_at = \(bind: stamp)
-                WHERE id = \(bind: id) AND status = 'quarantined' RETURNING id
+                WHERE id = \(bind: id) AND status IN (\(unsafeRaw: list)) RETURNING id
                 """
             ).all().count
             if changed > 0 {
-                try await Database.notify(sql, dialect: database.dialect, channel: Database.deliveriesChannel)
+                try await Database.notify(sql, dialect: dialect, channel: Database.deliveriesChannel)
             }
             return changed
         }
         guard let record = try await delivery(id: id) else { throw StoreError.notFound("delivery \(id)") }
         if changed == 0 {
-            throw StoreError.wrongState("delivery \(id) is \(record.status.rawValue), not quarantined")
+            let names = states.map(\.rawValue).joined(separator: " or ")
+            throw StoreError.wrongState("delivery \(id) is \(record.status.rawValue), not \(names)")
         }
         return record
     }
 
     /// Discards a quarantined delivery (the row is deleted; the stored message goes when nothing refers to it).
-    /// ``StoreError/conflict(_:)`` when the row is not quarantined, ``StoreError/notFound(_:)`` when there is none.
+    /// ``StoreError/wrongState(_:)`` when the row is not quarantined, ``StoreError/notFound(_:)`` when there is none.
     public func discardQuarantined(id: UUID) async throws {
         let deleted = try await database.withTransaction { sql in
             let message = try await sql.raw(

@@ -1,4 +1,5 @@
 import Foundation
+import Rules
 import SQLKit
 
 /// Changes to a ruleset; nil fields stay.
@@ -141,7 +142,8 @@ extension Store {
         }
     }
 
-    /// Appends a rule at the end of the ruleset.
+    /// Appends a rule at the end of the ruleset. A rule that would not compile as mail runs it is refused with the
+    /// engine's ``RuleDefinitionError`` (which attribute, and where in a regex).
     public func addRule(rulesetID: UUID, _ fields: RuleFields) async throws -> RuleRecord {
         let stamp = now()
         let rule = RuleRecord(
@@ -152,6 +154,7 @@ extension Store {
             webhookURLOverride: fields.webhookURLOverride ?? nil, addTags: fields.addTags ?? [], createdAt: stamp,
             updatedAt: stamp
         )
+        _ = try CompiledRule(rule.definition)
         let added = try await database.withTransaction { sql in
             let last = try await sql.raw("SELECT max(\"order\") AS o FROM rules WHERE ruleset_id = \(bind: rulesetID)")
                 .first()?.decode(column: "o", as: Int?.self)
@@ -195,6 +198,8 @@ extension Store {
         if let v = fields.action { rule.action = v }
         if let v = fields.webhookURLOverride { rule.webhookURLOverride = v }
         if let v = fields.addTags { rule.addTags = v }
+        // The rule as it will be must compile as a whole (e.g. a new operator with the old value).
+        _ = try CompiledRule(rule.definition)
         rule.updatedAt = now()
         let r = rule
         try await database.withConnection { sql in
