@@ -28,33 +28,25 @@ public final class CompiledRule: Sendable {
     }
 }
 
+/// A ruleset in its place in the book (the order is its priority).
 public struct CompiledRuleset: Sendable {
     public let id: UUID
     public let name: String
-    public let priority: Int
     public let stopOnMatch: Bool
     public let rules: [CompiledRule]
 }
 
 /// The rule that decided a message: `{id, ruleset_id, ruleset, action}` in the payload.
-public struct DecidingRule: Sendable, Hashable, Codable {
+public struct DecidingRule: Sendable, Hashable {
     public var id: UUID
     public var rulesetID: UUID
     public var ruleset: String
     public var action: RuleAction
-
-    enum CodingKeys: String, CodingKey {
-        case id
-        case rulesetID = "ruleset_id"
-        case ruleset, action
-    }
 }
-
-extension RuleAction: Codable {}
 
 /// What the rules decided for one recipient of one message.
 public struct RuleDecision: Sendable, Hashable {
-    public enum Action: String, Sendable, Hashable, Codable {
+    public enum Action: String, Sendable, Hashable {
         case forward, drop, quarantine
     }
 
@@ -134,8 +126,7 @@ public struct RuleBook: Sendable {
             }
             rulesets.append(
                 CompiledRuleset(
-                    id: definition.id, name: definition.name, priority: definition.priority,
-                    stopOnMatch: definition.stopOnMatch, rules: rules))
+                    id: definition.id, name: definition.name, stopOnMatch: definition.stopOnMatch, rules: rules))
         }
         return RuleBook(rulesets: rulesets, problems: problems)
     }
