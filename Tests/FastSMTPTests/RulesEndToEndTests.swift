@@ -254,6 +254,49 @@ struct RulesEndToEndTests {
     }
 }
 
+extension RulesEndToEndTests {
+    @Test(
+        "a rule written through the API decides the very next message (the cached book is dropped)",
+        arguments: TestDatabase.available)
+    func ruleChangeTakesEffectAtOnce(database: TestDatabase) async throws {
+        let url = try await database.makeMigratedURL()
+        let rootKey = APIKeyGenerator.generate()
+        let settings = TestServer.settings(databaseURL: url) {
+            $0.rootAPIKey = rootKey
+            $0.smtpVerifySPF = false
+            $0.smtpVerifyDKIM = false
+        }
+        try await TestServer.run(settings: settings, roles: Roles(smtp: true, api: true, worker: false)) { server in
+            let api = APIClient(port: server.apiPort, key: rootKey)
+            let domainID = try #require(
+                try await api.call(.POST, "/api/v1/domains", ["domain_name": "example.com"]).json["id"] as? String)
+            _ = try await api.call(
+                .POST, "/api/v1/domains/\(domainID)/recipients",
+                ["local_part": "alice", "webhook_url": "http://127.0.0.1:9/hook"])
+            func send(_ subject: String) async throws -> DeliveryStatus? {
+                let transcript = try await SMTPTestClient.send(
+                    port: server.smtpPort, to: ["alice@example.com"],
+                    message: SMTPTestClient.message(subject: subject, to: "alice@example.com"))
+                let queueID = try #require(transcript.queueID)
+                let id = try #require(UUID(uuidString: queueID))
+                return try await server.store.deliveries(storedMessageID: id).first?.status
+            }
+            #expect(try await send("hello") == .pending, "no rules yet: forwarded (and the empty book cached)")
+            let set = try await api.call(.POST, "/api/v1/domains/\(domainID)/rulesets", ["name": "hold"])
+            let setID = try #require(set.json["id"] as? String)
+            let rule = try await api.call(
+                .POST, "/api/v1/domains/\(domainID)/rulesets/\(setID)/rules",
+                ["field": "subject", "operator": "contains", "value": "hello", "action": "quarantine"])
+            #expect(try await send("hello again") == .quarantined, "added")
+            let ruleID = try #require(rule.json["id"] as? String)
+            _ = try await api.call(.PUT, "/api/v1/domains/\(domainID)/rules/\(ruleID)", ["action": "drop"])
+            #expect(try await send("hello once more") == .dropped, "updated")
+            _ = try await api.call(.PUT, "/api/v1/domains/\(domainID)/rulesets/\(setID)", ["is_enabled": false])
+            #expect(try await send("hello, last") == .pending, "ruleset disabled")
+        }
+    }
+}
+
 /// A tiny JSON client for the live API with one key.
 struct APIClient: Sendable {
     let port: Int
