@@ -54,6 +54,20 @@ struct EndToEndTests {
                 #expect(rows[0].deliveredAt != nil)
                 #expect(rows[0].lockedBy == nil)
                 #expect(request.headers["webhook-id"] == rows[0].id.uuidString.lowercased())
+
+                // The Received trace field (RFC 5321 §4.4) heads the stored message and the payload's headers.
+                let storedID = try #require(rows[0].storedMessageID)
+                let stored = try #require(try await server.store.rawMessage(id: storedID))
+                let raw = String(decoding: stored, as: UTF8.self)
+                #expect(raw.hasPrefix("Received: from client.test ([127.0.0.1])"), "\(raw.prefix(200))")
+                let firstField = String(raw[..<(try #require(raw.range(of: "\r\nFrom:")).lowerBound)])
+                #expect(firstField.contains("by mx.test with ESMTP id \(queueID)"))
+                #expect(firstField.contains("for <Alice@Example.com>;"))
+                #expect(raw.contains("Subject: \(subject)"))
+                let headers = try #require(message["headers"] as? [[String: Any]])
+                #expect(headers.first?["name"] as? String == "Received")
+                #expect((headers.first?["value"] as? String)?.contains("id \(queueID)") == true)
+                #expect(message["size"] as? Int == raw.utf8.count)
             }
         }
     }

@@ -40,10 +40,13 @@ struct TraceHeaderTests {
     @Test("a value cannot break out of the field")
     func sanitized() {
         let field = TraceHeader.received(
-            helo: "evil\r\nX-Injected: yes", clientIP: "192.0.2.1", hostname: "mx.test", usedEHLO: true, tls: false,
-            smtpUTF8: false, id: "1", recipients: [], date: Self.date)
-        #expect(!field.contains("\r\nX-Injected"))
-        #expect(field.split(separator: "\r\n").count == 2)
+            helo: "evil\r\nA: 1\nB: 2\rC: 3", clientIP: "192.0.2.1", hostname: "mx.test", usedEHLO: true,
+            tls: false, smtpUTF8: false, id: "1\n", recipients: ["x@y.test\r\nD: 4"], date: Self.date)
+        // Only the field's own folds (CRLF + tab) and its final CRLF are line breaks; no other control survives.
+        #expect(field.hasSuffix("\r\n"))
+        let body = field.replacingOccurrences(of: "\r\n\t", with: "").dropLast(2)
+        #expect(body.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }, "\(body.debugDescription)")
+        #expect(field.contains("from evilA: 1B: 2C: 3 "))
     }
 
     @Test(

@@ -70,6 +70,13 @@ struct APIFixture: Sendable {
     func call(
         _ method: HTTPMethod, _ path: String, key: String?, json: Any? = nil, bearer: Bool = false
     ) async throws -> Reply {
+        try await Self.call(base: base, method, path, key: key, json: json, bearer: bearer)
+    }
+
+    /// One HTTP request to the API at `base` (for tests that start their own server).
+    static func call(
+        base: String, _ method: HTTPMethod, _ path: String, key: String?, json: Any? = nil, bearer: Bool = false
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let key {
