@@ -26,12 +26,16 @@ public struct APIKeyMiddleware: ClientMiddleware {
 }
 
 extension Client {
-    /// A client for the FastSMTP API at `url` (e.g. http://localhost:8000) authenticating with `apiKey`.
-    public static func fastSMTP(url: URL, apiKey: String?) -> Client {
+    /// A client for the FastSMTP API at `url` (e.g. http://localhost:8000) authenticating with `apiKey`;
+    /// `middlewares` run after the key is set.
+    public static func fastSMTP(
+        url: URL, apiKey: String?, transport: any ClientTransport = AsyncHTTPClientTransport(),
+        middlewares: [any ClientMiddleware] = []
+    ) -> Client {
         Client(
             serverURL: url,
-            transport: AsyncHTTPClientTransport(),
-            middlewares: apiKey.map { [APIKeyMiddleware(key: $0)] } ?? []
+            transport: transport,
+            middlewares: (apiKey.map { [APIKeyMiddleware(key: $0)] } ?? []) + middlewares
         )
     }
 }

@@ -39,6 +39,24 @@ struct ConfigFile: Codable, Equatable, Sendable {
 
     init() {}
 
+    /// The profile a flag or FASTSMTP_PROFILE names (an empty variable names none), or nil.
+    static func requestedProfile(_ global: GlobalOptions, environment: [String: String]) -> String? {
+        if let name = global.profile { return name }
+        guard let name = environment["FASTSMTP_PROFILE"], !name.isEmpty else { return nil }
+        return name
+    }
+
+    /// The profile commands work on: the requested one, else the default.
+    func currentProfileName(_ global: GlobalOptions, environment: [String: String]) -> String {
+        Self.requestedProfile(global, environment: environment) ?? defaultProfile
+    }
+
+    /// Stores `profile` as `name`; the only profile becomes the default.
+    mutating func put(_ name: String, _ profile: Profile) {
+        profiles[name] = profile
+        if profiles.count == 1 { defaultProfile = name }
+    }
+
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         profiles = try container.decodeIfPresent([String: Profile].self, forKey: .profiles) ?? [:]

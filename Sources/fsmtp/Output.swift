@@ -23,6 +23,16 @@ struct Output: Sendable {
         }
     }
 
+    /// Prints `value` as JSON or YAML, or the ✓ line `message` for the table format.
+    func emit<Value: Encodable>(_ value: Value, success message: @autoclosure () -> String) throws(CLIFailure) {
+        try emit(value) { success(message()) }
+    }
+
+    /// A ✓ line for the table format only (JSON and YAML print nothing, e.g. after a delete).
+    func successInTable(_ message: @autoclosure () -> String) {
+        if isTable { success(message()) }
+    }
+
     /// A ✓ line (table format only; JSON and YAML print the object instead).
     func success(_ message: String) {
         write(Style.green.apply("✓", enabled: color) + " " + message + "\n")

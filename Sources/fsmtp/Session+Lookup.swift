@@ -5,57 +5,44 @@ import Foundation
 extension Session {
     static let pageSize = 500
 
-    func allDomains() async throws -> [Components.Schemas.Domain] {
-        var all: [Components.Schemas.Domain] = []
+    /// Every item of a cursor-paged list, at most `limit`: `fetch(cursor, pageSize)` returns one page.
+    private func collect<Page: CursorPage>(
+        limit: Int = .max, _ fetch: (_ cursor: String?, _ size: Int) async throws -> Page
+    ) async throws -> [Page.Item] {
+        var all: [Page.Item] = []
         var cursor: String?
         repeat {
-            let page = try await client.listDomains(query: .init(limit: Self.pageSize, cursor: cursor)).ok.body.json
+            let page = try await fetch(cursor, min(Self.pageSize, limit - all.count))
             all += page.items
             cursor = page.nextCursor
-        } while cursor != nil
+        } while cursor != nil && all.count < limit
         return all
+    }
+
+    func allDomains() async throws -> [Components.Schemas.Domain] {
+        try await collect { try await client.listDomains(query: .init(limit: $1, cursor: $0)).ok.body.json }
     }
 
     func allRecipients(_ domain: String) async throws -> [Components.Schemas.Recipient] {
-        var all: [Components.Schemas.Recipient] = []
-        var cursor: String?
-        repeat {
-            let page = try await client.listRecipients(
-                path: .init(domainId: domain), query: .init(limit: Self.pageSize, cursor: cursor)
-            ).ok.body.json
-            all += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
-        return all
+        try await collect {
+            try await client.listRecipients(path: .init(domainId: domain), query: .init(limit: $1, cursor: $0))
+                .ok.body.json
+        }
     }
 
     func allKeys() async throws -> [Components.Schemas.APIKey] {
-        var all: [Components.Schemas.APIKey] = []
-        var cursor: String?
-        repeat {
-            let page = try await client.listKeys(query: .init(limit: Self.pageSize, cursor: cursor)).ok.body.json
-            all += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
-        return all
+        try await collect { try await client.listKeys(query: .init(limit: $1, cursor: $0)).ok.body.json }
     }
 
     /// Up to `limit` deliveries of `domain`, newest first.
     func deliveries(
         _ domain: String, status: Components.Schemas.DeliveryStatus? = nil, since: Date? = nil, limit: Int
     ) async throws -> [Components.Schemas.Delivery] {
-        var all: [Components.Schemas.Delivery] = []
-        var cursor: String?
-        repeat {
-            let page = try await client.listDeliveries(
-                path: .init(domainId: domain),
-                query: .init(
-                    status: status, since: since, limit: min(Self.pageSize, limit - all.count), cursor: cursor)
+        try await collect(limit: limit) {
+            try await client.listDeliveries(
+                path: .init(domainId: domain), query: .init(status: status, since: since, limit: $1, cursor: $0)
             ).ok.body.json
-            all += page.items
-            cursor = page.nextCursor
-        } while cursor != nil && all.count < limit
-        return all
+        }
     }
 
     /// A recipient by id, short id, address or local part ("*" is the catch-all).
@@ -123,3 +110,15 @@ extension Session {
         throw CLIFailure("\(what) '\(reference)'\(place) not found")
     }
 }
+
+/// A page of a cursor-paged list (`{items, next_cursor}`).
+protocol CursorPage {
+    associatedtype Item
+    var items: [Item] { get }
+    var nextCursor: String? { get }
+}
+
+extension Components.Schemas.DomainPage: CursorPage {}
+extension Components.Schemas.RecipientPage: CursorPage {}
+extension Components.Schemas.APIKeyPage: CursorPage {}
+extension Components.Schemas.DeliveryPage: CursorPage {}

@@ -31,18 +31,18 @@ struct ResolvedConfig: Sendable {
     var defaultDomain: String?
     var format: OutputFormat
 
-    /// Resolves the settings. `requireProfile`: a profile named by flag or environment must exist.
+    /// Resolves the settings. A profile named by flag or environment must exist.
     static func resolve(
-        _ global: GlobalOptions, environment: [String: String], file: ConfigFile, requireProfile: Bool = true
+        _ global: GlobalOptions, environment: [String: String], file: ConfigFile
     ) throws(CLIFailure) -> ResolvedConfig {
         func env(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
         }
-        let named = global.profile ?? env("FASTSMTP_PROFILE")
+        let named = ConfigFile.requestedProfile(global, environment: environment)
         let profileName = named ?? file.defaultProfile
         let profile = file.profiles[profileName]
-        if requireProfile, let named, profile == nil {
+        if let named, profile == nil {
             let known = file.profiles.keys.sorted()
             throw .usage(
                 "no profile '\(named)' in the configuration"
@@ -106,25 +106,23 @@ struct Session: Sendable {
     let config: ResolvedConfig
     let client: Client
     let output: Output
-    let store: ConfigStore
 
     static func make(_ global: GlobalOptions) throws(CLIFailure) -> Session {
         let store = ConfigStore(environment: Terminal.environment)
-        let config = try ResolvedConfig.resolve(global, environment: Terminal.environment, file: try store.load())
+        let config = try ResolvedConfig.resolve(global, environment: store.environment, file: try store.load())
         return Session(
             config: config, client: makeClient(url: try config.serverURL(), apiKey: config.apiKey),
-            output: Output(format: config.format), store: store)
+            output: Output(format: config.format))
     }
 
+    /// The generated client as every fsmtp command uses it: fsmtp's HTTP client and timeouts, and API problems
+    /// turned into one-line errors.
     static func makeClient(url: URL, apiKey: String?) -> Client {
-        var middlewares: [any ClientMiddleware] = []
-        if let apiKey { middlewares.append(APIKeyMiddleware(key: apiKey)) }
-        middlewares.append(ProblemMiddleware(sentKey: apiKey != nil))
-        return Client(
-            serverURL: url,
+        .fastSMTP(
+            url: url, apiKey: apiKey,
             transport: AsyncHTTPClientTransport(
                 configuration: .init(client: FsmtpHTTP.client, timeout: FsmtpHTTP.requestTimeout)),
-            middlewares: middlewares)
+            middlewares: [ProblemMiddleware(sentKey: apiKey != nil)])
     }
 
     /// The domain argument, or the configured default domain when it was left out.

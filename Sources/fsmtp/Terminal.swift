@@ -78,7 +78,7 @@ enum Style {
         }
     }
 
-    func apply(_ text: String, enabled: Bool = Terminal.useColor) -> String {
+    func apply(_ text: String, enabled: Bool) -> String {
         enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 }

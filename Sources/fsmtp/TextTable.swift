@@ -12,7 +12,6 @@ struct TextTable: Sendable {
     }
 
     mutating func add(_ cells: String...) { rows.append(cells) }
-    mutating func add(_ cells: [String]) { rows.append(cells) }
 
     /// The narrowest a column gets when the table must shrink.
     static let minimumColumnWidth = 3

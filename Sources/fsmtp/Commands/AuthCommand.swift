@@ -8,6 +8,16 @@ struct AuthCommand: AsyncParsableCommand {
         abstract: "Who you are, and your API keys.",
         subcommands: [WhoAmI.self, Keys.self]
     )
+
+    /// A key with its secret, which the API shows once: `✓ <verb> API key …` and the secret, or the whole object.
+    static func showSecret(_ key: Components.Schemas.APIKeyCreated, _ verb: String, _ output: Output) throws(CLIFailure)
+    {
+        try output.emit(key) {
+            output.success("\(verb) API key '\(key.value1.name)' (id: \(shortID(key.value1.id)))")
+            output.line("Key: \(key.value2.key)")
+            output.line("Store it now: it is not shown again.")
+        }
+    }
 }
 
 extension AuthCommand {
@@ -95,12 +105,7 @@ extension AuthCommand.Keys {
             }
             let created = try await session.client.createKey(body: .json(.init(name: name, scopes: parsed)))
                 .created.body.json
-            let output = session.output
-            try output.emit(created) {
-                output.success("Created API key '\(created.value1.name)' (id: \(shortID(created.value1.id)))")
-                output.line("Key: \(created.value2.key)")
-                output.line("Store it now: it is not shown again.")
-            }
+            try AuthCommand.showSecret(created, "Created", session.output)
         }
     }
 
@@ -116,9 +121,7 @@ extension AuthCommand.Keys {
             let session = try Session.make(global)
             let key = try await session.key(keyID)
             _ = try await session.client.deleteKey(path: .init(keyId: key.id)).noContent
-            if session.output.isTable {
-                session.output.success("Deleted API key '\(key.name)' (id: \(shortID(key.id)))")
-            }
+            session.output.successInTable("Deleted API key '\(key.name)' (id: \(shortID(key.id)))")
         }
     }
 
@@ -135,12 +138,7 @@ extension AuthCommand.Keys {
             let session = try Session.make(global)
             let key = try await session.key(keyID)
             let rotated = try await session.client.rotateKey(path: .init(keyId: key.id)).ok.body.json
-            let output = session.output
-            try output.emit(rotated) {
-                output.success("Rotated API key '\(rotated.value1.name)' (id: \(shortID(rotated.value1.id)))")
-                output.line("Key: \(rotated.value2.key)")
-                output.line("Store it now: it is not shown again.")
-            }
+            try AuthCommand.showSecret(rotated, "Rotated", session.output)
         }
     }
 }

@@ -36,9 +36,8 @@ extension ConfigCommand.Profiles {
         func run() async throws {
             let store = ConfigStore(environment: Terminal.environment)
             let file = try store.load()
-            let entries = file.profiles.keys.sorted().map { name in
-                let profile = file.profiles[name] ?? Profile()
-                return Entry(
+            let entries = file.profiles.sorted { $0.key < $1.key }.map { name, profile in
+                Entry(
                     name: name, apiURL: profile.apiURL, defaultDomain: profile.defaultDomain,
                     hasKey: profile.apiKey != nil, isDefault: name == file.defaultProfile)
             }
@@ -74,10 +73,11 @@ extension ConfigCommand.Profiles {
             let store = ConfigStore(environment: Terminal.environment)
             var file = try store.load()
             let replaced = file.profiles[name] != nil
-            file.profiles[name] = Profile(
-                apiURL: try ResolvedConfig.validatedURL(url).absoluteString, apiKey: global.apiKey,
-                defaultDomain: defaultDomain)
-            if file.profiles.count == 1 { file.defaultProfile = name }
+            file.put(
+                name,
+                Profile(
+                    apiURL: try ResolvedConfig.validatedURL(url).absoluteString, apiKey: global.apiKey,
+                    defaultDomain: defaultDomain))
             let path = try store.save(file)
             Output(format: .table).success(
                 "\(replaced ? "Replaced" : "Added") profile \(name) → \(url) (\(store.display(path)))")

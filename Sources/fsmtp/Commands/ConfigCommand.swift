@@ -36,7 +36,7 @@ extension ConfigCommand {
             let environment = Terminal.environment
             let store = ConfigStore(environment: environment)
             var file = try store.load()
-            let profileName = global.profile ?? environment["FASTSMTP_PROFILE"] ?? file.defaultProfile
+            let profileName = file.currentProfileName(global, environment: environment)
             let existing = file.profiles[profileName]
             var url = global.apiURL
             var key = global.apiKey
@@ -57,8 +57,7 @@ extension ConfigCommand {
             profile.apiURL = serverURL.absoluteString
             profile.apiKey = key
             if let domain { profile.defaultDomain = domain.isEmpty ? nil : domain }
-            file.profiles[profileName] = profile
-            if file.profiles.count == 1 { file.defaultProfile = profileName }
+            file.put(profileName, profile)
             let path = try store.save(file)
             let output = Output(format: global.output ?? .table)
             try output.emit(me) {
@@ -142,7 +141,7 @@ extension ConfigCommand {
         func run() async throws {
             let store = ConfigStore(environment: Terminal.environment)
             var file = try store.load()
-            let profileName = global.profile ?? Terminal.environment["FASTSMTP_PROFILE"] ?? file.defaultProfile
+            let profileName = file.currentProfileName(global, environment: store.environment)
             var profile = file.profiles[profileName] ?? Profile()
             switch key {
             case "default_profile":

@@ -100,9 +100,7 @@ extension DomainsCommand {
                         rejectSpfFail: rejectSpfFail ? true : nil))
             ).created.body.json
             let output = session.output
-            try output.emit(created) {
-                output.success("Created domain \(created.domainName) (id: \(shortID(created.id)))")
-            }
+            try output.emit(created, success: "Created domain \(created.domainName) (id: \(shortID(created.id)))")
         }
     }
 
@@ -164,7 +162,7 @@ extension DomainsCommand {
                 throw CLIFailure("not deleted")
             }
             _ = try await session.client.deleteDomain(path: .init(domainId: domain)).noContent
-            if session.output.isTable { session.output.success("Deleted domain \(domain)") }
+            session.output.successInTable("Deleted domain \(domain)")
         }
     }
 }

@@ -115,7 +115,7 @@ extension LogsCommand {
             let delivery = try await session.delivery(logID)
             let retried = try await session.client.retryDelivery(path: .init(deliveryId: delivery.id)).ok.body.json
             let output = session.output
-            try output.emit(retried) { output.success("Delivery \(logID) queued for retry") }
+            try output.emit(retried, success: "Delivery \(logID) queued for retry")
         }
     }
 
@@ -133,7 +133,7 @@ extension LogsCommand {
             let delivery = try await session.delivery(logID)
             let released = try await session.client.releaseDelivery(path: .init(deliveryId: delivery.id)).ok.body.json
             let output = session.output
-            try output.emit(released) { output.success("Delivery \(logID) released from quarantine") }
+            try output.emit(released, success: "Delivery \(logID) released from quarantine")
         }
     }
 
@@ -149,7 +149,7 @@ extension LogsCommand {
             let session = try Session.make(global)
             let delivery = try await session.delivery(logID)
             _ = try await session.client.deleteQuarantinedDelivery(path: .init(deliveryId: delivery.id)).noContent
-            if session.output.isTable { session.output.success("Quarantined delivery \(logID) discarded") }
+            session.output.successInTable("Quarantined delivery \(logID) discarded")
         }
     }
 }

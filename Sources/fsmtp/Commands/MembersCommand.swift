@@ -59,9 +59,7 @@ extension MembersCommand {
             let member = try await session.client.addMember(path: .init(domainId: domain), body: .json(body)).created
                 .body.json
             let output = session.output
-            try output.emit(member) {
-                output.success("Added \(member.username) to \(domain) as \(member.role.rawValue)")
-            }
+            try output.emit(member, success: "Added \(member.username) to \(domain) as \(member.role.rawValue)")
         }
     }
 
@@ -85,9 +83,7 @@ extension MembersCommand {
                 path: .init(domainId: domain, userId: member.userId), body: .json(.init(role: role))
             ).ok.body.json
             let output = session.output
-            try output.emit(updated) {
-                output.success("\(updated.username) is now \(updated.role.rawValue) of \(domain)")
-            }
+            try output.emit(updated, success: "\(updated.username) is now \(updated.role.rawValue) of \(domain)")
         }
     }
 
@@ -105,7 +101,7 @@ extension MembersCommand {
             let (domain, rest) = try session.domainAndRest(arguments, count: 2, usage: "[DOMAIN] USERNAME")
             let member = try await session.member(domain, rest[0])
             _ = try await session.client.removeMember(path: .init(domainId: domain, userId: member.userId)).noContent
-            if session.output.isTable { session.output.success("Removed \(member.username) from \(domain)") }
+            session.output.successInTable("Removed \(member.username) from \(domain)")
         }
     }
 }

@@ -152,7 +152,7 @@ extension RecipientsCommand {
             let recipient = try await session.recipient(domain, rest[0])
             _ = try await session.client.deleteRecipient(path: .init(domainId: domain, recipientId: recipient.id))
                 .noContent
-            if session.output.isTable { session.output.success("Deleted recipient \(recipient.address)") }
+            session.output.successInTable("Deleted recipient \(recipient.address)")
         }
     }
 }

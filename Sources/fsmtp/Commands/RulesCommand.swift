@@ -111,7 +111,7 @@ extension RulesCommand {
                         addTags: rule.tags.isEmpty ? nil : rule.tags))
             ).created.body.json
             let output = session.output
-            try output.emit(created) { output.success("Added rule: \(RulesCommand.describe(created))") }
+            try output.emit(created, success: "Added rule: \(RulesCommand.describe(created))")
         }
     }
 
@@ -140,7 +140,7 @@ extension RulesCommand {
                         addTags: rule.tags.isEmpty ? nil : rule.tags))
             ).ok.body.json
             let output = session.output
-            try output.emit(updated) { output.success("Updated rule: \(RulesCommand.describe(updated))") }
+            try output.emit(updated, success: "Updated rule: \(RulesCommand.describe(updated))")
         }
     }
 
@@ -158,9 +158,7 @@ extension RulesCommand {
             let (domain, rest) = try session.domainAndRest(arguments, count: 2, usage: "[DOMAIN] RULE_ID")
             let rule = try await session.rule(domain, rest[0])
             _ = try await session.client.deleteRule(path: .init(domainId: domain, ruleId: rule.id)).noContent
-            if session.output.isTable {
-                session.output.success("Deleted rule \(shortID(rule.id)): \(RulesCommand.describe(rule))")
-            }
+            session.output.successInTable("Deleted rule \(shortID(rule.id)): \(RulesCommand.describe(rule))")
         }
     }
 

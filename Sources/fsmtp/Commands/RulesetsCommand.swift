@@ -65,9 +65,7 @@ extension RulesetsCommand {
                         name: rest[0], priority: priority, stopOnMatch: stopOnMatch, isEnabled: disabled ? false : nil))
             ).created.body.json
             let output = session.output
-            try output.emit(created) {
-                output.success("Created ruleset '\(created.name)' (id: \(shortID(created.id)))")
-            }
+            try output.emit(created, success: "Created ruleset '\(created.name)' (id: \(shortID(created.id)))")
         }
     }
 
@@ -116,7 +114,7 @@ extension RulesetsCommand {
             let session = try Session.make(global)
             let (domain, rest) = try session.domainAndRest(arguments, count: 2, usage: "[DOMAIN] RULESET")
             _ = try await session.client.deleteRuleset(path: .init(domainId: domain, rulesetId: rest[0])).noContent
-            if session.output.isTable { session.output.success("Deleted ruleset '\(rest[0])'") }
+            session.output.successInTable("Deleted ruleset '\(rest[0])'")
         }
     }
 }
