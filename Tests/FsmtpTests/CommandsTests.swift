@@ -101,10 +101,12 @@ struct CommandsTests {
                 #expect(simulated.status == 0, "\(simulated)")
                 #expect(simulated.lines.contains("Recipient: support@example.com"))
                 #expect(simulated.lines.contains("Action:    QUARANTINE"))
-                let forward = try #require(
-                    try await json("rules", "simulate", "example.com", "-", "--rcpt-to", "support@example.com")
-                        as? [String: Any])
-                #expect(forward["action"] as? String == "forward")
+                // The same message on standard input: it is really read (an empty one would be forwarded).
+                let piped = try await fsmtp.run(
+                    ["-o", "json", "rules", "simulate", "example.com", "-", "--rcpt-to", "support@example.com"],
+                    stdin: try String(contentsOf: file, encoding: .utf8))
+                #expect(piped.status == 0, "\(piped)")
+                #expect((piped.json as? [String: Any])?["action"] as? String == "quarantine")
 
                 // A held mail, released.
                 let reply = try await SMTPSender.send(
@@ -140,7 +142,8 @@ struct CommandsTests {
                     try await fsmtp("rulesets", "delete", "example.com", "filters").stdout
                         == "✓ Deleted ruleset 'filters'\n")
                 #expect(try await fsmtp("domains", "delete", "example.com").stdout == "✓ Deleted domain example.com\n")
-                #expect(try await json("domains", "list") as? [Any] != nil)
+                let remaining = try #require(try await json("domains", "list") as? [[String: Any]])
+                #expect(!remaining.contains { $0["domain_name"] as? String == "example.com" })
             }
         }
     }

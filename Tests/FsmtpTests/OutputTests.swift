@@ -75,7 +75,12 @@ struct OutputTests {
             let narrow = try await fsmtp("domains", "list", env: ["COLUMNS": "200"])
             let header = try #require(narrow.lines.dropFirst().first)
             #expect(header.contains("ID") && header.contains("Domain") && header.contains("Enabled"))
-            #expect(!narrow.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal")
+            var withoutNoColor = fsmtp
+            withoutNoColor.noColor = false
+            let plain = try await withoutNoColor("domains", "list")
+            #expect(plain.status == 0, "\(plain)")
+            #expect(plain.stdout.contains("✓"), "the table has its marks")
+            #expect(!plain.stdout.contains("\u{1B}["), "no colour when stdout is not a terminal, even without NO_COLOR")
             #expect(try await fsmtp("rulesets", "list", "empty.example").stdout == "No rulesets.\n")
         }
     }

@@ -6,6 +6,8 @@ import Foundation
 struct FsmtpRunner: Sendable {
     let home: URL
     var environment: [String: String] = [:]
+    /// Sets NO_COLOR, so that output is plain even if it were a terminal; false leaves only "not a terminal".
+    var noColor = true
 
     init() throws {
         home = try Scratch.directory("home")
@@ -39,7 +41,7 @@ struct FsmtpRunner: Sendable {
         }
         env["HOME"] = home.path
         env["COLUMNS"] = "120"
-        env["NO_COLOR"] = "1"
+        if noColor { env["NO_COLOR"] = "1" }
         env.merge(environment) { $1 }
         return env
     }
