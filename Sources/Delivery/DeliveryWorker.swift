@@ -6,8 +6,10 @@ import Storage
 
 /// Drains the durable queue: claims due deliveries, POSTs them, records each outcome, schedules retries.
 ///
-/// Runs `concurrency` loops; each claims one delivery at a time under a lease (`locked_by` = this instance,
-/// `locked_until` = now + lease), so a worker that dies leaves rows that another claims once the lease expires.
+/// Runs `concurrency` loops; each claims one delivery at a time under a lease of its own (a fresh token,
+/// `locked_until` = now + lease, renewed every third of the lease while the attempt runs), so a worker that dies
+/// leaves rows that another claims once the lease expires, and a stale attempt cannot record over a newer one.
+/// At start it releases the leases left under its own instance id (a crash or `kill -9` of the previous process).
 /// Woken at once by ``DeliveryWakeup`` after an SMTP commit; otherwise polls every `pollInterval`.
 /// On graceful shutdown it claims nothing new and finishes the deliveries in flight.
 public struct DeliveryWorker: Service {
@@ -19,12 +21,18 @@ public struct DeliveryWorker: Service {
         public var policy: RetryPolicy
         /// Add `message.raw_base64` (FASTSMTP_WEBHOOK_INCLUDE_RAW).
         public var includeRaw: Bool
+        /// Requests in flight at once per destination (FASTSMTP_WEBHOOK_HOST_CONCURRENCY).
+        public var hostConcurrency: Int
+        /// How long graceful shutdown waits for attempts in flight (FASTSMTP_SHUTDOWN_TIMEOUT).
+        public var shutdownTimeout: Duration
 
         public init(
             instanceID: String, concurrency: Int, pollInterval: Duration, lease: TimeInterval, policy: RetryPolicy,
-            includeRaw: Bool = false
+            includeRaw: Bool = false, hostConcurrency: Int = 4, shutdownTimeout: Duration = .seconds(30)
         ) {
             self.includeRaw = includeRaw
+            self.hostConcurrency = hostConcurrency
+            self.shutdownTimeout = shutdownTimeout
             self.instanceID = instanceID
             self.concurrency = concurrency
             self.pollInterval = pollInterval
@@ -38,6 +46,7 @@ public struct DeliveryWorker: Service {
     let wakeup: DeliveryWakeup
     let configuration: Configuration
     let logger: Logger
+    private let slots: WebhookHostSlots
 
     public init(
         store: Store, dispatcher: WebhookDispatcher, wakeup: DeliveryWakeup, configuration: Configuration,
@@ -48,6 +57,7 @@ public struct DeliveryWorker: Service {
         self.wakeup = wakeup
         self.configuration = configuration
         self.logger = logger
+        self.slots = WebhookHostSlots(limit: configuration.hostConcurrency)
     }
 
     public func run() async throws {
@@ -56,34 +66,74 @@ public struct DeliveryWorker: Service {
             metadata: [
                 "worker.concurrency": "\(configuration.concurrency)", "instance.id": "\(configuration.instanceID)",
             ])
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                if store.database.supportsNotifications {
-                    // Deliveries queued by other replicas (SMTP-only pods) wake this worker too.
-                    group.addTask {
-                        await cancelWhenGracefulShutdown {
-                            await store.database.listen(on: Database.deliveriesChannel) { wakeup.signal() }
-                        }
-                    }
-                }
-                for _ in 0..<max(1, configuration.concurrency) {
-                    group.addTask { await loop() }
+        await releaseOwnLeases()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withGracefulShutdownHandler {
+                    await runLoops()
+                } onGracefulShutdown: {
+                    wakeup.stop()
                 }
             }
-        } onGracefulShutdown: {
-            wakeup.stop()
+            group.addTask {
+                // Graceful shutdown waits this long for the attempts in flight; then they are cut short (their
+                // requests cancelled) and their deliveries released for retry.
+                guard (try? await gracefulShutdown()) != nil else { return }
+                try? await Task.sleep(for: configuration.shutdownTimeout)
+            }
+            await group.next()
+            group.cancelAll()
         }
         logger.info("delivery worker stopped")
+    }
+
+    /// Whatever is leased under this instance id now was held by a process that is gone: make it due again.
+    /// A failure is logged and not fatal (those leases then simply expire).
+    private func releaseOwnLeases() async {
+        do {
+            let released = try await store.releaseLeases(instanceID: configuration.instanceID)
+            if released > 0 {
+                logger.notice(
+                    "released deliveries leased by a previous run of this instance",
+                    metadata: ["deliveries": "\(released)"])
+            }
+        } catch {
+            logger.error("releasing old leases failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
+    private func runLoops() async {
+        await withDiscardingTaskGroup { group in
+            if store.database.supportsNotifications {
+                // Deliveries queued by other replicas (SMTP-only pods) wake this worker too.
+                group.addTask {
+                    await cancelWhenGracefulShutdown {
+                        await store.database.listen(on: Database.deliveriesChannel) { wakeup.signal() }
+                    }
+                }
+            }
+            for _ in 0..<max(1, configuration.concurrency) {
+                group.addTask { await loop() }
+            }
+        }
     }
 
     private func loop() async {
         while !wakeup.isStopped, !Task.isCancelled {
             do {
                 let claimed = try await store.claimDueDeliveries(
-                    limit: 1, instanceID: configuration.instanceID, lease: configuration.lease
+                    limit: 1, instanceID: configuration.instanceID, lease: configuration.lease,
+                    excludingOrigins: slots.saturated
                 )
                 if let delivery = claimed.first {
-                    await deliver(delivery)
+                    let origin = WebhookOrigin.of(delivery.record.webhookURL) ?? delivery.record.webhookURL
+                    if slots.tryAcquire(origin) {
+                        await deliver(delivery)
+                        slots.release(origin)
+                    } else {
+                        // Another loop took the destination's last slot since the claim: give the row back.
+                        _ = try await store.release(delivery.lease)
+                    }
                     continue
                 }
             } catch {
@@ -106,21 +156,19 @@ public struct DeliveryWorker: Service {
         logger[metadataKey: "delivery.id"] = "\(delivery.record.id)"
         logger[metadataKey: "message.id"] = "\(delivery.record.messageID)"
         let attemptsMade = delivery.record.attempts
-        let outcome: DeliveryOutcome
-        do {
-            let body = try await requestBody(for: delivery)
-            var secret = delivery.signingSecret
-            if secret == nil, let recipientID = delivery.record.recipientID {
-                secret = try await store.signingSecret(recipientID: recipientID)
-            }
-            let attempt = await dispatcher.post(
-                url: delivery.record.webhookURL, body: body, headers: delivery.webhookHeaders,
-                deliveryID: delivery.record.id, signingSecret: secret, logger: logger
-            )
-            outcome = Self.outcome(
-                of: attempt, attemptsMade: attemptsMade, policy: configuration.policy, now: store.now())
-        } catch {
-            outcome = .failed(statusCode: nil, error: "cannot build payload: \(error)")
+        guard
+            let outcome = await withLeaseRenewed(
+                delivery.lease, logger: logger,
+                { [logger] in
+                    await attempt(delivery, attemptsMade: attemptsMade, logger: logger)
+                })
+        else {
+            // Shutdown cut the attempt short: the row goes back, uncounted, to the next run or another replica.
+            let released = try? await Self.uncancelled { try await store.release(delivery.lease) }
+            logger.notice(
+                "attempt cut short by shutdown; delivery released for retry",
+                metadata: ["delivery.released": "\(released == true)"])
+            return
         }
         logger.info(
             "delivery attempt",
@@ -128,14 +176,92 @@ public struct DeliveryWorker: Service {
                 "delivery.attempt": "\(attemptsMade)", "delivery.outcome": "\(outcome)",
             ])
         do {
-            let recorded = try await store.record(
-                outcome, deliveryID: delivery.record.id, instanceID: configuration.instanceID)
-            if !recorded {
-                logger.warning("lease lost before the outcome was recorded; another worker owns the delivery")
+            if try await !Self.uncancelled({ try await store.record(outcome, lease: delivery.lease) }) {
+                logger.warning("lease lost before the outcome was recorded; another claim owns the delivery")
             }
         } catch {
             // The lease expires and the delivery is attempted again: at-least-once.
             logger.error("recording a delivery outcome failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
+    /// Runs `operation` in a task of its own, so that a shutdown cancelling this one cannot stop an outcome from
+    /// being written.
+    private static func uncancelled<T: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await Task { try await operation() }.value
+    }
+
+    /// What one attempt came to. A row claimed more often than the policy allows attempts never got an outcome
+    /// recorded (its worker died each time): it is exhausted, not leased forever. A payload that cannot be decoded
+    /// never will be: exhausted too. A storage error while preparing is transient: retried like a transport error.
+    /// Nil when the attempt was cut short by cancellation (shutdown) before it came to anything.
+    private func attempt(_ delivery: ClaimedDelivery, attemptsMade: Int, logger: Logger) async -> DeliveryOutcome? {
+        let policy = configuration.policy
+        if attemptsMade - 1 > max(policy.maxRetries, 0) {
+            return .exhausted(
+                statusCode: nil,
+                error: "claimed \(attemptsMade) times without a recorded outcome (its worker stopped mid-attempt)")
+        }
+        let body: [UInt8]
+        var secret = delivery.signingSecret
+        do {
+            body = try await requestBody(for: delivery)
+            if secret == nil, let recipientID = delivery.record.recipientID {
+                secret = try await store.signingSecret(recipientID: recipientID)
+            }
+        } catch let error as DecodingError {
+            return .exhausted(statusCode: nil, error: "the stored payload cannot be decoded: \(error)")
+        } catch {
+            if Task.isCancelled { return nil }
+            let result = WebhookAttempt(
+                result: .transportError("storage error while preparing the request: \(error)"),
+                responseExcerpt: "", latency: .zero)
+            return Self.outcome(of: result, attemptsMade: attemptsMade, policy: policy, now: store.now())
+        }
+        let result = await dispatcher.post(
+            url: delivery.record.webhookURL, body: body, headers: delivery.webhookHeaders,
+            deliveryID: delivery.record.id, signingSecret: secret, logger: logger
+        )
+        if case .transportError = result.result, Task.isCancelled { return nil }
+        return Self.outcome(of: result, attemptsMade: attemptsMade, policy: policy, now: store.now())
+    }
+
+    /// Runs `body` while renewing `lease` every third of the lease, so a slow attempt keeps its row and a dead
+    /// worker's row is free again within one lease.
+    private func withLeaseRenewed(
+        _ lease: DeliveryLease, logger: Logger, _ body: @escaping @Sendable () async -> DeliveryOutcome?
+    ) async -> DeliveryOutcome? {
+        let duration = configuration.lease
+        let interval = Duration.milliseconds(Int64(duration * 1000 / 3))
+        enum Finished: Sendable {
+            case attempt(DeliveryOutcome?)
+            case renewals
+        }
+        return await withTaskGroup(of: Finished.self) { group in
+            group.addTask { .attempt(await body()) }
+            group.addTask {
+                while (try? await Task.sleep(for: interval)) != nil {
+                    do {
+                        if try await !store.renew(lease, for: duration) {
+                            logger.warning("lease lost during the attempt; its outcome will not be recorded")
+                            return .renewals
+                        }
+                    } catch {
+                        logger.warning("renewing a lease failed", metadata: ["error": "\(String(reflecting: error))"])
+                    }
+                }
+                return .renewals
+            }
+            var outcome: DeliveryOutcome?
+            while let next = await group.next() {
+                if case .attempt(let result) = next {
+                    outcome = result
+                    group.cancelAll()
+                }
+            }
+            return outcome
         }
     }
 

@@ -70,10 +70,14 @@ public struct WebhookDispatcher: Sendable {
             request.headers.replaceOrAdd(name: "webhook-signature", value: signature)
         }
         request.body = .bytes(ByteBuffer(bytes: body))
+        // The whole exchange — connect, write, head and body — within the timeout. AsyncHTTPClient's own deadline
+        // ends at the response head, so a receiver that trickles its body would hold this worker forever; cancelling
+        // the exchange cancels the request and closes its connection.
+        let limit = Duration.nanoseconds(timeout.nanoseconds)
         do {
-            let response = try await client.execute(request, timeout: timeout, logger: logger)
-            var excerpt = ByteBuffer()
-            do {
+            let (status, retryAfter, excerpt) = try await withTimeout(limit) { [client, request, timeout, logger] in
+                let response = try await client.execute(request, timeout: timeout, logger: logger)
+                var excerpt = ByteBuffer()
                 for try await chunk in response.body {
                     var chunk = chunk
                     let room = Self.excerptLimit - excerpt.readableBytes
@@ -83,25 +87,24 @@ public struct WebhookDispatcher: Sendable {
                     }
                     if excerpt.readableBytes >= Self.excerptLimit { break }
                 }
-            } catch {
-                // The status decides; a body cut short does not change it.
+                return (
+                    Int(response.status.code), response.headers.first(name: "retry-after"),
+                    String(decoding: excerpt.readableBytesView, as: UTF8.self)
+                )
             }
             return WebhookAttempt(
-                result: .response(
-                    statusCode: Int(response.status.code), retryAfter: response.headers.first(name: "retry-after")),
-                responseExcerpt: String(decoding: excerpt.readableBytesView, as: UTF8.self),
-                latency: ContinuousClock.now - started
-            )
+                result: .response(statusCode: status, retryAfter: retryAfter), responseExcerpt: excerpt,
+                latency: ContinuousClock.now - started)
         } catch {
             return WebhookAttempt(
-                result: .transportError(Self.describe(error)),
-                responseExcerpt: "",
-                latency: ContinuousClock.now - started
-            )
+                result: .transportError(Self.describe(error, limit: limit)), responseExcerpt: "",
+                latency: ContinuousClock.now - started)
         }
     }
 
-    static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error, limit: Duration) -> String {
+        if error is TimeoutError { return "timeout: no complete answer within \(limit.components.seconds) s" }
+        if error is CancellationError { return "cancelled" }
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout: return "timeout: \(error)"

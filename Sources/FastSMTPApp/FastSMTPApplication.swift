@@ -179,7 +179,9 @@ public final class FastSMTPApplication: Sendable {
                         pollInterval: .milliseconds(Int64(settings.workerPollInterval * 1000)),
                         lease: settings.workerLease,
                         policy: settings.retryPolicy,
-                        includeRaw: settings.webhookIncludeRaw
+                        includeRaw: settings.webhookIncludeRaw,
+                        hostConcurrency: settings.webhookHostConcurrency,
+                        shutdownTimeout: .milliseconds(Int64(settings.shutdownTimeout * 1000))
                     ),
                     logger: logger
                 ))

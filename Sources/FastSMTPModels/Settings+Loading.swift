@@ -39,6 +39,8 @@ enum SettingsVariable {
     static let workerConcurrency = "FASTSMTP_WORKER_CONCURRENCY"
     static let workerPollInterval = "FASTSMTP_WORKER_POLL_INTERVAL"
     static let workerLease = "FASTSMTP_WORKER_LEASE"
+    static let webhookHostConcurrency = "FASTSMTP_WEBHOOK_HOST_CONCURRENCY"
+    static let shutdownTimeout = "FASTSMTP_SHUTDOWN_TIMEOUT"
     static let retentionDays = "FASTSMTP_RETENTION_DAYS"
     static let webhookIncludeRaw = "FASTSMTP_WEBHOOK_INCLUDE_RAW"
     static let webhookMaxInlineAttachmentBytes = "FASTSMTP_WEBHOOK_MAX_INLINE_ATTACHMENT_BYTES"
@@ -116,6 +118,8 @@ extension Settings {
         if let v = try reader.int(V.workerConcurrency) { s.workerConcurrency = v }
         if let v = try reader.double(V.workerPollInterval) { s.workerPollInterval = v }
         if let v = try reader.double(V.workerLease) { s.workerLease = v }
+        if let v = try reader.int(V.webhookHostConcurrency) { s.webhookHostConcurrency = v }
+        if let v = try reader.double(V.shutdownTimeout) { s.shutdownTimeout = v }
         if let v = try reader.double(V.retentionDays) { s.retentionDays = v }
         if let v = try reader.bool(V.webhookIncludeRaw) { s.webhookIncludeRaw = v }
         if let v = try reader.int(V.webhookMaxInlineAttachmentBytes) { s.webhookMaxInlineAttachmentBytes = v }

@@ -48,6 +48,8 @@ extension Settings {
             (V.workerConcurrency, String(workerConcurrency)),
             (V.workerPollInterval, String(workerPollInterval)),
             (V.workerLease, String(workerLease)),
+            (V.webhookHostConcurrency, String(webhookHostConcurrency)),
+            (V.shutdownTimeout, String(shutdownTimeout)),
             (V.retentionDays, String(retentionDays)),
             (V.webhookIncludeRaw, String(webhookIncludeRaw)),
             (V.webhookMaxInlineAttachmentBytes, String(webhookMaxInlineAttachmentBytes)),

@@ -1,6 +1,9 @@
 import Foundation
 
 extension Settings {
+    /// A lease is renewed every third of it while an attempt runs; below this the renewals would be mostly noise.
+    static let minimumWorkerLease: Double = 3
+
     /// Hash algorithms accepted for `apiKeyHashAlgorithm` (lower-case).
     public static let supportedAPIKeyHashAlgorithms: [String] = ["sha256", "sha384", "sha512"]
 
@@ -62,16 +65,17 @@ extension Settings {
         try Self.requireNonNegative(webhookMaxRetryDelay, V.webhookMaxRetryDelay)
         try Self.requirePositive(workerConcurrency, V.workerConcurrency)
         try Self.requirePositive(workerPollInterval, V.workerPollInterval)
+        try Self.requirePositive(webhookHostConcurrency, V.webhookHostConcurrency)
+        try Self.requireNonNegative(shutdownTimeout, V.shutdownTimeout)
         if webhookMaxInlineAttachmentBytes < 0 {
             throw SettingsError(
                 variable: V.webhookMaxInlineAttachmentBytes,
                 message: "must be 0 or more, got '\(webhookMaxInlineAttachmentBytes)'")
         }
-        if !(workerLease.isFinite && workerLease > Double(webhookTimeout)) {
+        if !(workerLease.isFinite && workerLease >= Self.minimumWorkerLease) {
             throw SettingsError(
                 variable: V.workerLease,
-                message: "must be greater than \(V.webhookTimeout) (\(webhookTimeout) seconds), got '\(workerLease)'"
-            )
+                message: "must be at least \(Int(Self.minimumWorkerLease)) seconds, got '\(workerLease)'")
         }
 
         if !Self.supportedAPIKeyHashAlgorithms.contains(apiKeyHashAlgorithm) {

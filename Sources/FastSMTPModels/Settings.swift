@@ -81,8 +81,15 @@ public struct Settings: Sendable, Equatable {
     public var workerConcurrency: Int = 8
     /// Seconds.
     public var workerPollInterval: Double = 5
-    /// Seconds a claimed delivery stays locked to this instance.
-    public var workerLease: Double = 300
+    /// Seconds a claimed delivery stays locked to this instance without a renewal (renewed every third of it while
+    /// the attempt runs): how soon a dead worker's deliveries are attempted again.
+    public var workerLease: Double = 30
+    /// Webhook requests in flight at once to one destination (scheme, host and port), per instance: a black-holed
+    /// endpoint holds at most this many workers while the others keep delivering.
+    public var webhookHostConcurrency: Int = 4
+    /// Seconds graceful shutdown waits for webhook attempts in flight; those still running then are cancelled and
+    /// their deliveries released for retry (nothing is lost, the attempt is not counted).
+    public var shutdownTimeout: Double = 30
     /// Days finished deliveries (and messages nothing refers to any more) are kept; pending and quarantined ones
     /// are kept until they are done. Purged by the worker role.
     public var retentionDays: Double = 30

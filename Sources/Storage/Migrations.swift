@@ -1,6 +1,8 @@
 /// Every schema revision FastSMTP knows, oldest first. Append new revisions; never edit a released one.
 public enum Migrations {
-    public static let all: [Migration] = [initialSchema, recipientSigningSecrets, ruleOutcomes, retentionIndexes]
+    public static let all: [Migration] = [
+        initialSchema, recipientSigningSecrets, ruleOutcomes, retentionIndexes, deliveryLeaseTokens,
+    ]
 }
 
 /// Column types per dialect, so a revision is written once.
@@ -273,5 +275,29 @@ extension Migrations {
             ]
         },
         down: { _ in ["DROP INDEX ix_delivery_log_status_updated", "DROP INDEX ix_messages_received"] }
+    )
+}
+
+extension Migrations {
+    /// 0005: a token per claim (`lease_token`), so an attempt whose lease another claim took over can never record
+    /// its outcome, and an instance can release the leases it held before it crashed; the destination of each row
+    /// (`webhook_origin`, `scheme://host:port`), so claims can pass over a destination that already has all the
+    /// requests in flight it may have.
+    static let deliveryLeaseTokens = Migration(
+        revision: "0005",
+        description: "delivery lease tokens and destinations",
+        up: { _ in
+            [
+                "ALTER TABLE delivery_log ADD COLUMN lease_token VARCHAR(64)",
+                "CREATE INDEX ix_delivery_log_lease ON delivery_log (lease_token)",
+                "ALTER TABLE delivery_log ADD COLUMN webhook_origin VARCHAR(300)",
+            ]
+        },
+        down: { _ in
+            [
+                "ALTER TABLE delivery_log DROP COLUMN webhook_origin", "DROP INDEX ix_delivery_log_lease",
+                "ALTER TABLE delivery_log DROP COLUMN lease_token",
+            ]
+        }
     )
 }

@@ -1,9 +1,23 @@
 import Foundation
 import SQLKit
 
+/// One claim's hold on a delivery: the row is the claimer's while `lease_token` is this token and the lease has not
+/// expired. Every claim draws a fresh token, so a stale attempt (its lease expired and another claim took the row)
+/// can neither record an outcome nor renew.
+public struct DeliveryLease: Sendable, Hashable {
+    public var deliveryID: UUID
+    public var token: String
+
+    public init(deliveryID: UUID, token: String) {
+        self.deliveryID = deliveryID
+        self.token = token
+    }
+}
+
 /// A delivery claimed by one worker: everything needed to POST it.
 public struct ClaimedDelivery: Sendable {
     public var record: DeliveryRecord
+    public var lease: DeliveryLease
     /// The stored payload JSON, decoded by the caller.
     public var payloadJSON: Data
     /// The recipient's current extra headers (empty when the recipient is gone).
@@ -21,64 +35,63 @@ public enum DeliveryOutcome: Sendable, Equatable {
 }
 
 extension Store {
-    /// Claims up to `limit` due deliveries for `instanceID`, leased until `now + lease`, and counts the attempt.
+    /// Claims up to `limit` due deliveries for `instanceID`, leased until `now + lease` under one fresh token, and
+    /// counts the attempt.
     ///
     /// Due: `pending`, `next_retry_at` reached, and not leased (or the lease expired: its worker died).
     /// On PostgreSQL `FOR UPDATE SKIP LOCKED` lets replicas claim concurrently without waiting on each other.
+    /// Rows for a destination in `excludingOrigins` (``WebhookOrigin``) are left for later.
     public func claimDueDeliveries(
-        limit: Int, instanceID: String, lease: TimeInterval
+        limit: Int, instanceID: String, lease: TimeInterval, excludingOrigins: [String] = []
     ) async throws -> [ClaimedDelivery] {
         let stamp = now()
         let until = stamp.addingTimeInterval(lease)
+        let token = UUID().uuidString.lowercased()
         let postgres = database.dialect == .postgresql
         let skipLocked = postgres ? "FOR UPDATE SKIP LOCKED" : ""
         let payloadText = postgres ? "d.payload::text" : "d.payload"
         return try await database.withConnection { sql in
-            let ids = try await sql.raw(
+            try await sql.raw(
                 """
                 UPDATE delivery_log
-                SET locked_by = \(bind: instanceID), locked_until = \(bind: until), attempts = attempts + 1,
-                    instance_id = \(bind: instanceID), updated_at = \(bind: stamp)
+                SET locked_by = \(bind: instanceID), locked_until = \(bind: until), lease_token = \(bind: token),
+                    attempts = attempts + 1, instance_id = \(bind: instanceID), updated_at = \(bind: stamp)
                 WHERE id IN (
                     SELECT id FROM delivery_log
                     WHERE status = 'pending' AND next_retry_at <= \(bind: stamp)
                       AND (locked_until IS NULL OR locked_until < \(bind: stamp))
+                      \(unsafeRaw: excludingOrigins.isEmpty ? "" : "AND COALESCE(webhook_origin, '') NOT IN (")\(
+                        binds: excludingOrigins)\(unsafeRaw: excludingOrigins.isEmpty ? "" : ")")
                     ORDER BY next_retry_at
                     LIMIT \(bind: limit)
                     \(unsafeRaw: skipLocked)
                 )
-                RETURNING id
                 """
-            ).all().map { try $0.decode(column: "id", as: UUID.self) }
-            var claimed: [ClaimedDelivery] = []
-            for id in ids {
-                guard
-                    let row = try await sql.raw(
-                        """
-                        SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, r.webhook_headers AS recipient_headers,
-                               r.signing_secret AS recipient_secret
-                        FROM delivery_log d LEFT JOIN recipients r ON r.id = d.recipient_id
-                        WHERE d.id = \(bind: id)
-                        """
-                    ).first()
-                else { continue }
+            ).run()
+            return try await sql.raw(
+                """
+                SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, r.webhook_headers AS recipient_headers,
+                       r.signing_secret AS recipient_secret
+                FROM delivery_log d LEFT JOIN recipients r ON r.id = d.recipient_id
+                WHERE d.lease_token = \(bind: token)
+                ORDER BY d.next_retry_at
+                """
+            ).all().map { row in
                 let record = try row.decode(model: DeliveryRecord.self)
                 let payload = try row.decode(column: "payload_text", as: String.self)
-                let headers = try row.decode(column: "recipient_headers", as: [String: String]?.self) ?? [:]
-                let secret = try row.decode(column: "recipient_secret", as: String?.self)
-                claimed.append(
-                    ClaimedDelivery(
-                        record: record, payloadJSON: Data(payload.utf8), webhookHeaders: headers,
-                        signingSecret: secret))
+                return ClaimedDelivery(
+                    record: record, lease: DeliveryLease(deliveryID: record.id, token: token),
+                    payloadJSON: Data(payload.utf8),
+                    webhookHeaders: try row.decode(column: "recipient_headers", as: [String: String]?.self) ?? [:],
+                    signingSecret: try row.decode(column: "recipient_secret", as: String?.self))
             }
-            return claimed
         }
     }
 
-    /// Records the outcome of an attempt by `instanceID`. Ignored (returns false) when the lease was lost
-    /// meanwhile and another worker owns the row.
+    /// Records the outcome of the attempt made under `lease`. Ignored (returns false) when the lease was lost
+    /// meanwhile: another claim owns the row, or it was released.
     @discardableResult
-    public func record(_ outcome: DeliveryOutcome, deliveryID: UUID, instanceID: String) async throws -> Bool {
+    public func record(_ outcome: DeliveryOutcome, lease: DeliveryLease) async throws -> Bool {
         let stamp = now()
         let (status, code, error, nextRetry, deliveredAt): (DeliveryStatus, Int?, String?, Date?, Date?) =
             switch outcome {
@@ -93,12 +106,66 @@ extension Store {
                 UPDATE delivery_log
                 SET status = \(bind: status.rawValue), last_status_code = \(bind: code), last_error = \(bind: error),
                     next_retry_at = \(bind: nextRetry), delivered_at = \(bind: deliveredAt),
-                    locked_by = NULL, locked_until = NULL, updated_at = \(bind: stamp)
-                WHERE id = \(bind: deliveryID) AND locked_by = \(bind: instanceID)
+                    locked_by = NULL, locked_until = NULL, lease_token = NULL, updated_at = \(bind: stamp)
+                WHERE id = \(bind: lease.deliveryID) AND lease_token = \(bind: lease.token)
                 RETURNING id
                 """
             ).all().count > 0
         }
+    }
+
+    /// Extends `lease` to `now + duration` while its attempt is still running. False when the lease was lost.
+    public func renew(_ lease: DeliveryLease, for duration: TimeInterval) async throws -> Bool {
+        let stamp = now()
+        return try await database.withConnection { sql in
+            try await sql.raw(
+                """
+                UPDATE delivery_log SET locked_until = \(bind: stamp.addingTimeInterval(duration))
+                WHERE id = \(bind: lease.deliveryID) AND lease_token = \(bind: lease.token) AND status = 'pending'
+                RETURNING id
+                """
+            ).all().count > 0
+        }
+    }
+
+    /// Gives a claimed delivery back without an outcome: due again at once, the attempt not counted (shutdown cut it
+    /// short, or its destination had no free slot after all). False when the lease was lost meanwhile.
+    @discardableResult
+    public func release(_ lease: DeliveryLease) async throws -> Bool {
+        let stamp = now()
+        return try await database.withConnection { sql in
+            try await sql.raw(
+                """
+                UPDATE delivery_log SET locked_by = NULL, locked_until = NULL, lease_token = NULL,
+                    attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = \(bind: stamp)
+                WHERE id = \(bind: lease.deliveryID) AND lease_token = \(bind: lease.token) AND status = 'pending'
+                RETURNING id
+                """
+            ).all().count > 0
+        }
+    }
+
+    /// Releases every lease recorded under `instanceID`, so its rows are due again at once. Called when an instance
+    /// starts, before it claims anything: whatever it held then belonged to a process that is gone (a crash or
+    /// `kill -9`), and waiting for those leases to expire would only delay that mail. Returns how many were released.
+    @discardableResult
+    public func releaseLeases(instanceID: String) async throws -> Int {
+        let stamp = now()
+        let released = try await database.withTransaction { [dialect = database.dialect] sql in
+            let released = try await sql.raw(
+                """
+                UPDATE delivery_log SET locked_by = NULL, locked_until = NULL, lease_token = NULL,
+                    updated_at = \(bind: stamp)
+                WHERE status = 'pending' AND locked_by = \(bind: instanceID) AND lease_token IS NOT NULL
+                RETURNING id
+                """
+            ).all().count
+            if released > 0 {
+                try await Database.notify(sql, dialect: dialect, channel: Database.deliveriesChannel)
+            }
+            return released
+        }
+        return released
     }
 
     public func delivery(id: UUID) async throws -> DeliveryRecord? {
@@ -194,7 +261,7 @@ extension Store {
             let changed = try await sql.raw(
                 """
                 UPDATE delivery_log SET status = 'pending', attempts = 0, next_retry_at = \(bind: stamp),
-                    locked_by = NULL, locked_until = NULL, updated_at = \(bind: stamp)
+                    locked_by = NULL, locked_until = NULL, lease_token = NULL, updated_at = \(bind: stamp)
                 WHERE id = \(bind: id) AND status IN (\(unsafeRaw: list)) RETURNING id
                 """
             ).all().count

@@ -1,3 +1,4 @@
+import FastSMTPModels
 import Foundation
 import SQLKit
 
@@ -100,10 +101,11 @@ extension Store {
                 try await sql.raw(
                     """
                     INSERT INTO delivery_log (id, domain_id, message_id, stored_message_id, recipient_id, webhook_url,
-                                              payload_hash, status, attempts, next_retry_at, instance_id, payload,
-                                              dkim_result, spf_result, created_at, updated_at)
+                                              webhook_origin, payload_hash, status, attempts, next_retry_at,
+                                              instance_id, payload, dkim_result, spf_result, created_at, updated_at)
                     VALUES (\(bind: delivery.id), \(bind: delivery.domainID), \(bind: message.messageID),
                             \(bind: message.id), \(bind: delivery.recipientID), \(bind: delivery.webhookURL),
+                            \(bind: WebhookOrigin.of(delivery.webhookURL)),
                             \(bind: delivery.payloadHash), \(bind: delivery.status.rawValue), 0, \(bind: stamp),
                             \(bind: message.instanceID), \(bind: JSONColumn(json: delivery.payloadJSON)), \(bind: delivery.dkimResult),
                             \(bind: delivery.spfResult), \(bind: stamp), \(bind: stamp))

@@ -34,7 +34,7 @@ struct SettingsDefaultsTests {
         #expect(s.webhookMaxRetryDelay == 3600)
         #expect(s.workerConcurrency == 8)
         #expect(s.workerPollInterval == 5)
-        #expect(s.workerLease == 300)
+        #expect(s.workerLease == 30)
         #expect(s.rootAPIKey == nil)
         #expect(s.apiKeyHashAlgorithm == "sha256")
         #expect(s.instanceID == "box-1")

@@ -42,6 +42,8 @@ struct SettingsLoadingTests {
             "FASTSMTP_WORKER_CONCURRENCY": "3",
             "FASTSMTP_WORKER_POLL_INTERVAL": "0.5",
             "FASTSMTP_WORKER_LEASE": "45",
+            "FASTSMTP_WEBHOOK_HOST_CONCURRENCY": "2",
+            "FASTSMTP_SHUTDOWN_TIMEOUT": "12.5",
             "FASTSMTP_RETENTION_DAYS": "7.5",
             "FASTSMTP_WEBHOOK_INCLUDE_RAW": "true",
             "FASTSMTP_WEBHOOK_MAX_INLINE_ATTACHMENT_BYTES": "2048",
@@ -96,6 +98,8 @@ struct SettingsLoadingTests {
             #expect(s.workerConcurrency == 3)
             #expect(s.workerPollInterval == 0.5)
             #expect(s.workerLease == 45)
+            #expect(s.webhookHostConcurrency == 2)
+            #expect(s.shutdownTimeout == 12.5)
             #expect(s.rootAPIKey == "root-key-123")
             #expect(s.apiKeyHashAlgorithm == "sha512")
             #expect(s.instanceID == "node-a")

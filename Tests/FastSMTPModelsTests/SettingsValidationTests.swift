@@ -36,8 +36,8 @@ struct SettingsValidationTests {
             (["FASTSMTP_WEBHOOK_MAX_RETRY_DELAY": "-1"], "FASTSMTP_WEBHOOK_MAX_RETRY_DELAY"),
             (["FASTSMTP_WORKER_CONCURRENCY": "0"], "FASTSMTP_WORKER_CONCURRENCY"),
             (["FASTSMTP_WORKER_POLL_INTERVAL": "0"], "FASTSMTP_WORKER_POLL_INTERVAL"),
-            (["FASTSMTP_WORKER_LEASE": "30"], "FASTSMTP_WORKER_LEASE"),
-            (["FASTSMTP_WORKER_LEASE": "100", "FASTSMTP_WEBHOOK_TIMEOUT": "120"], "FASTSMTP_WORKER_LEASE"),
+            (["FASTSMTP_WORKER_LEASE": "2"], "FASTSMTP_WORKER_LEASE"),
+            (["FASTSMTP_WORKER_LEASE": "-30"], "FASTSMTP_WORKER_LEASE"),
             (["FASTSMTP_LOG_LEVEL": "verbose"], "FASTSMTP_LOG_LEVEL"),
             (["FASTSMTP_API_KEY_HASH_ALGORITHM": "md5"], "FASTSMTP_API_KEY_HASH_ALGORITHM"),
             (
@@ -115,7 +115,7 @@ struct SettingsValidationTests {
     @Test("validate() checks hand-built settings too")
     func validateHandBuilt() {
         var s = Settings()
-        s.workerLease = 10
+        s.workerLease = 1
         #expect(throws: SettingsError.self) { try s.validate() }
         s = Settings()
         s.databaseURL = "mongodb://x"

@@ -118,4 +118,169 @@ struct DurabilityTests {
             }
         }
     }
+
+    @Test(
+        "a restarted instance releases the leases its previous run held: delivered at once, not after the lease",
+        arguments: TestDatabase.available)
+    func restartReleasesOwnLeases(database: TestDatabase) async throws {
+        let url = try await database.makeMigratedURL()
+        let receiver = WebhookReceiver()
+        try await receiver.run {
+            let queueID = try await Self.acceptOne(url: url, webhook: try await receiver.url()) { store in
+                // The previous run of "box-1" claimed it for five minutes and was killed before it recorded anything.
+                let claimed = try await store.claimDueDeliveries(limit: 10, instanceID: "box-1", lease: 300)
+                #expect(claimed.count == 1)
+            }
+            let worker = TestServer.settings(databaseURL: url) { $0.instanceID = "box-1" }
+            try await TestServer.run(settings: worker, roles: Roles(smtp: false, api: false, worker: true)) { server in
+                let rows = try await server.waitForDeliveries(of: queueID, timeout: .seconds(10)) {
+                    $0.first?.status == .delivered
+                }
+                #expect(rows[0].attempts == 2)
+                #expect(rows[0].lockedBy == nil)
+                #expect(receiver.received.count == 1)
+            }
+        }
+    }
+
+    @Test(
+        "a stale claim can neither renew nor record once another claim took the row", arguments: TestDatabase.available)
+    func staleClaimCannotRecord(database: TestDatabase) async throws {
+        let url = try await database.makeMigratedURL()
+        let queueID = try await Self.acceptOne(url: url, webhook: "http://127.0.0.1:9/x") { _ in }
+        try await TestServer.run(
+            settings: TestServer.settings(databaseURL: url), roles: Roles(smtp: false, api: false, worker: false)
+        ) { server in
+            // The same instance id twice (two loops, or two hosts of one name): only the token tells them apart.
+            let first = try #require(
+                try await server.store.claimDueDeliveries(limit: 1, instanceID: "x", lease: 0.2).first)
+            try await Task.sleep(for: .milliseconds(300))
+            let second = try #require(
+                try await server.store.claimDueDeliveries(limit: 1, instanceID: "x", lease: 60).first)
+            #expect(first.lease.deliveryID == second.lease.deliveryID)
+            #expect(first.lease.token != second.lease.token)
+            #expect(try await server.store.renew(first.lease, for: 60) == false)
+            #expect(try await server.store.record(.delivered(statusCode: 200), lease: first.lease) == false)
+            #expect(try await server.store.renew(second.lease, for: 60))
+            #expect(try await server.store.record(.failed(statusCode: 400, error: "HTTP 400"), lease: second.lease))
+            let messageID = try #require(UUID(uuidString: queueID))
+            let row = try #require(try await server.store.deliveries(storedMessageID: messageID).first)
+            #expect(row.status == .failed)
+            #expect(row.attempts == 2)
+        }
+    }
+
+    @Test(
+        "a row whose every claim died is exhausted, not leased forever; an undecodable payload is exhausted too",
+        arguments: TestDatabase.available)
+    func neverAttemptableRowsAreExhausted(database: TestDatabase) async throws {
+        let url = try await database.makeMigratedURL()
+        let receiver = WebhookReceiver()
+        try await receiver.run {
+            let settings = TestServer.settings(databaseURL: url) { $0.webhookMaxRetries = 2 }
+            let queueID = try await Self.acceptOne(url: url, webhook: try await receiver.url()) { store in
+                // Three claims (1 + 2 retries), each by a worker that died before recording.
+                for crash in 1...3 {
+                    let claimed = try await store.claimDueDeliveries(limit: 1, instanceID: "crash-\(crash)", lease: 60)
+                    #expect(claimed.count == 1)
+                    try await store.database.withConnection { sql in
+                        try await sql.raw("UPDATE delivery_log SET locked_until = NULL").run()
+                    }
+                }
+            }
+            let poison = try await TestServer.run(settings: settings, roles: .all) { server in
+                let rows = try await server.waitForDeliveries(of: queueID) { $0.first?.status == .exhausted }
+                #expect(rows[0].attempts == 4)
+                #expect(rows[0].lastError?.contains("without a recorded outcome") == true)
+
+                let domain = try #require(try await server.store.domain(named: "example.com"))
+                let recipient = try #require(
+                    try await server.store.recipients(domainID: domain.id, limit: 1, after: nil).first)
+                let id = try await DeliveryFixture.pendingDelivery(
+                    server.store, domain: domain, recipient: recipient, payloadJSON: Data(#"{"k":"v"}"#.utf8))
+                server.app.wakeup.signal()
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline, try await server.store.delivery(id: id)?.status == .pending {
+                    try await Task.sleep(for: .milliseconds(25))
+                }
+                return try await server.store.delivery(id: id)
+            }
+            #expect(poison?.status == .exhausted)
+            #expect(poison?.attempts == 1)
+            #expect(poison?.lastError?.contains("cannot be decoded") == true)
+            #expect(receiver.received.isEmpty)
+        }
+    }
+
+    @Test(
+        "a storage error while preparing an attempt is retried, not a permanent failure",
+        arguments: TestDatabase.available)
+    func storageErrorWhilePreparingIsRetried(database: TestDatabase) async throws {
+        let url = try await database.makeMigratedURL()
+        let receiver = WebhookReceiver()
+        try await receiver.run {
+            // With raw_base64 on, preparing reads the stored message: make that read fail for a while.
+            let settings = TestServer.settings(databaseURL: url) { $0.webhookIncludeRaw = true }
+            let queueID = try await Self.acceptOne(url: url, webhook: try await receiver.url()) { store in
+                try await store.database.withConnection { sql in
+                    try await sql.raw("ALTER TABLE messages RENAME TO messages_away").run()
+                }
+            }
+            try await TestServer.run(settings: settings, roles: Roles(smtp: false, api: false, worker: true)) {
+                server in
+                let retried = try await server.waitForDeliveries(of: queueID) {
+                    ($0.first?.attempts ?? 0) >= 1 && $0.first?.lastError != nil
+                }
+                #expect(retried[0].status == .pending)
+                #expect(retried[0].lastError?.contains("storage error") == true)
+                try await server.store.database.withConnection { sql in
+                    try await sql.raw("ALTER TABLE messages_away RENAME TO messages").run()
+                }
+                let rows = try await server.waitForDeliveries(of: queueID) { $0.first?.status == .delivered }
+                #expect(rows[0].attempts >= 2)
+                #expect(receiver.received.count == 1)
+            }
+        }
+    }
+
+    @Test(
+        "an attempt slower than the lease keeps its row (renewed): no second claim, one request",
+        arguments: TestDatabase.available)
+    func slowAttemptKeepsItsLease(database: TestDatabase) async throws {
+        let url = try await database.makeMigratedURL()
+        let receiver = WebhookReceiver(script: [.delayed(.milliseconds(4500), status: 200)])
+        try await receiver.run {
+            let queueID = try await Self.acceptOne(url: url, webhook: try await receiver.url()) { _ in }
+            // Four loops in this worker: any of them would claim the row if its 3 s lease lapsed.
+            let settings = TestServer.settings(databaseURL: url) {
+                $0.workerLease = 3
+                $0.webhookTimeout = 10
+            }
+            try await TestServer.run(settings: settings, roles: Roles(smtp: false, api: false, worker: true)) {
+                server in
+                let rows = try await server.waitForDeliveries(of: queueID) { $0.first?.status == .delivered }
+                #expect(rows[0].attempts == 1)
+                #expect(receiver.received.count == 1)
+            }
+        }
+    }
+
+    /// Accepts one message for alice@example.com over SMTP with no worker running, then lets `prepare` act on the
+    /// store before the server stops; returns the queue id.
+    static func acceptOne(
+        url: String, webhook: String, prepare: @Sendable (Store) async throws -> Void
+    ) async throws -> String {
+        try await TestServer.run(
+            settings: TestServer.settings(databaseURL: url), roles: Roles(smtp: true, api: false, worker: false)
+        ) { server in
+            try await server.store.createDomain("example.com")
+            _ = try await server.store.createRecipient(domain: "example.com", localPart: "alice", webhookURL: webhook)
+            let transcript = try await SMTPTestClient.send(
+                port: server.smtpPort, to: ["alice@example.com"],
+                message: SMTPTestClient.message(subject: "leased", to: "alice@example.com"))
+            let queueID = try #require(transcript.queueID)
+            try await prepare(server.store)
+            return queueID
+        }
+    }
 }

@@ -39,8 +39,9 @@ struct RetentionTests {
                     default: nil
                     }
                 if let outcome {
-                    _ = try await store.claimDueDeliveries(limit: 10, instanceID: "t", lease: 60)
-                    #expect(try await store.record(outcome, deliveryID: delivery.id, instanceID: "t"))
+                    let claimed = try await store.claimDueDeliveries(limit: 10, instanceID: "t", lease: 60)
+                    let lease = try #require(claimed.first { $0.record.id == delivery.id }?.lease)
+                    #expect(try await store.record(outcome, lease: lease))
                 }
                 return (id, delivery.id)
             }

@@ -146,16 +146,25 @@ struct TenantIsolationTests {
 /// Delivery rows as the SMTP path makes them, then failed.
 enum DeliveryFixture {
     static func failedDelivery(_ store: Store, domain: DomainRecord, recipient: RecipientRecord) async throws -> UUID {
+        let id = try await pendingDelivery(store, domain: domain, recipient: recipient)
+        let claimed = try await store.claimDueDeliveries(limit: 100, instanceID: "test", lease: 60)
+        let lease = try #require(claimed.first { $0.record.id == id }?.lease)
+        try await store.record(.failed(statusCode: 400, error: "HTTP 400"), lease: lease)
+        return id
+    }
+
+    /// A pending delivery row for `recipient` carrying `payloadJSON` as its stored payload.
+    static func pendingDelivery(
+        _ store: Store, domain: DomainRecord, recipient: RecipientRecord, payloadJSON: Data = Data(#"{"k":"v"}"#.utf8)
+    ) async throws -> UUID {
         let message = IncomingMessage(
             messageID: "<\(UUID())@x>", mailFrom: "a@b.c", recipients: ["alice@\(domain.domainName)"],
             helo: "h", clientIP: "127.0.0.1", raw: Data("Subject: x\r\n\r\nx\r\n".utf8),
             receivedAt: Date(), instanceID: "test")
         let delivery = NewDelivery(
             domainID: domain.id, recipientID: recipient.id, webhookURL: recipient.webhookURL,
-            payloadJSON: Data(#"{"k":"v"}"#.utf8), payloadHash: "00")
+            payloadJSON: payloadJSON, payloadHash: "00")
         try await store.accept(message, deliveries: [delivery])
-        _ = try await store.claimDueDeliveries(limit: 100, instanceID: "test", lease: 60)
-        try await store.record(.failed(statusCode: 400, error: "HTTP 400"), deliveryID: delivery.id, instanceID: "test")
         return delivery.id
     }
 }

@@ -18,6 +18,10 @@ final class WebhookReceiver: Sendable {
         case status(Int)
         /// Never answer (until the client gives up).
         case hang
+        /// Answer `status` after `delay`.
+        case delayed(Duration, status: Int)
+        /// Send the head and the first bytes of a long body, then nothing more (for 30 s).
+        case trickle
     }
 
     private struct State {
@@ -58,6 +62,17 @@ final class WebhookReceiver: Sendable {
             case .hang:
                 try await Task.sleep(for: .seconds(30))
                 return Response(status: .ok)
+            case .delayed(let delay, let code):
+                try await Task.sleep(for: delay)
+                return Response(status: .init(code: code))
+            case .trickle:
+                return Response(
+                    status: .ok, headers: [.contentLength: "100000"],
+                    body: ResponseBody { writer in
+                        try await writer.write(ByteBuffer(string: "{\"ok\":"))
+                        try await Task.sleep(for: .seconds(30))
+                        try await writer.finish(nil)
+                    })
             }
         }
         let port = port
