@@ -204,6 +204,9 @@ public struct DeliveryWorker: Service {
                 statusCode: nil,
                 error: "claimed \(attemptsMade) times without a recorded outcome (its worker stopped mid-attempt)")
         }
+        guard delivery.record.recipientID != nil else {
+            return .failed(statusCode: nil, error: "recipient deleted")
+        }
         let body: [UInt8]
         var secret = delivery.signingSecret
         do {
@@ -267,7 +270,8 @@ public struct DeliveryWorker: Service {
 
     /// The stored payload completed from the stored message: attachment contents and (when configured) the raw bytes.
     func requestBody(for delivery: ClaimedDelivery) async throws -> [UInt8] {
-        var payload = try JSONDecoder().decode(WebhookPayload.self, from: delivery.payloadJSON)
+        var payload = try WebhookPayload.decode(
+            messageJSON: delivery.messagePayloadJSON, deliveryJSON: delivery.payloadJSON)
         let needsMessage = configuration.includeRaw || payload.message.attachments.contains { !$0.contentOmitted }
         if needsMessage, let stored = delivery.record.storedMessageID, let raw = try await store.rawMessage(id: stored)
         {

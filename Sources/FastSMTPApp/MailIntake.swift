@@ -195,17 +195,21 @@ struct MailIntake: SMTPTransactionDelegate {
             parsed: parsed, id: id.uuidString.lowercased(), messageID: messageID,
             receivedAt: receivedAt.formatted(.iso8601), size: raw.count,
             envelope: .init(
-                mailFrom: envelope.mailFrom, rcptTo: envelope.recipients, helo: envelope.helo,
+                mailFrom: envelope.mailFrom, rcptTo: [], helo: envelope.helo,
                 clientIP: connection.clientIP, tls: connection.tls),
             auth: authBlock, authenticationResults: authenticationResults,
             inlineLimit: settings.webhookMaxInlineAttachmentBytes
         )
+        // The message part is encoded once and stored once; each delivery stores only its own part, with the
+        // envelope recipients of its own domain.
+        let messageJSON = try encoder.encode(messagePart)
+        let messageHash = Data(SHA256.hash(data: messageJSON))
+        let domainRecipients = Dictionary(grouping: routes, by: { $0.domain.id }).mapValues { $0.map(\.address) }
         var deliveries: [NewDelivery] = []
         for (index, route) in routes.enumerated() {
             let address = route.address
             let decision = decisions[index]
-            let payload = WebhookPayload(
-                message: messagePart,
+            let part = DeliveryPayloadPart(
                 recipient: .init(
                     id: route.recipient.id.uuidString.lowercased(), address: address, catchAll: route.isCatchAll),
                 tags: decision?.tags ?? [],
@@ -213,9 +217,10 @@ struct MailIntake: SMTPTransactionDelegate {
                     WebhookPayload.Rule(
                         id: $0.id.uuidString.lowercased(), rulesetID: $0.rulesetID.uuidString.lowercased(),
                         ruleset: $0.ruleset, action: $0.action.rawValue)
-                }
+                },
+                rcptTo: domainRecipients[route.domain.id] ?? [address]
             )
-            let json = try encoder.encode(payload)
+            let json = try encoder.encode(part)
             let status: DeliveryStatus =
                 switch decision?.action ?? .forward {
                 case .forward: .pending
@@ -227,8 +232,9 @@ struct MailIntake: SMTPTransactionDelegate {
                     domainID: route.domain.id,
                     recipientID: route.recipient.id,
                     webhookURL: decision?.webhookURLOverride ?? route.recipient.webhookURL,
+                    webhookURLOverride: decision?.webhookURLOverride,
                     payloadJSON: json,
-                    payloadHash: SHA256.hash(data: json).map { String(format: "%02x", $0) }.joined(),
+                    payloadHash: SHA256.hash(data: messageHash + json).map { String(format: "%02x", $0) }.joined(),
                     dkimResult: dkimResult,
                     spfResult: spfResult,
                     status: status
@@ -239,7 +245,7 @@ struct MailIntake: SMTPTransactionDelegate {
             IncomingMessage(
                 id: id, messageID: messageID, mailFrom: envelope.mailFrom, recipients: envelope.recipients,
                 helo: envelope.helo, clientIP: connection.clientIP, raw: raw, receivedAt: receivedAt,
-                instanceID: instanceID
+                instanceID: instanceID, payloadJSON: messageJSON
             ),
             deliveries: deliveries, beginWithin: storageTimeout
         )

@@ -2,6 +2,7 @@
 public enum Migrations {
     public static let all: [Migration] = [
         initialSchema, recipientSigningSecrets, ruleOutcomes, retentionIndexes, deliveryLeaseTokens,
+        messagePayloadOnce,
     ]
 }
 
@@ -297,6 +298,51 @@ extension Migrations {
             [
                 "ALTER TABLE delivery_log DROP COLUMN webhook_origin", "DROP INDEX ix_delivery_log_lease",
                 "ALTER TABLE delivery_log DROP COLUMN lease_token",
+            ]
+        }
+    )
+}
+
+extension Migrations {
+    /// 0006: the message part of the webhook payload stored once, in `messages.payload`; a delivery row keeps only
+    /// its own part (recipient, tags, rule, its domain's envelope recipients) and, when a rule chose another URL,
+    /// `webhook_url_override` (so a recipient's new URL reaches its pending rows, but not an override's).
+    /// Going back puts each row's whole payload together again in SQL.
+    static let messagePayloadOnce = Migration(
+        revision: "0006",
+        description: "message payload stored once",
+        up: { dialect in
+            let t = ColumnTypes(dialect)
+            return [
+                "ALTER TABLE messages ADD COLUMN payload \(t.json)",
+                "ALTER TABLE delivery_log ADD COLUMN webhook_url_override TEXT",
+            ]
+        },
+        down: { dialect in
+            let reassemble =
+                switch dialect {
+                case .postgresql:
+                    """
+                    UPDATE delivery_log d
+                    SET payload = (d.payload - 'rcpt_to') || jsonb_build_object(
+                        'version', '1', 'event', 'email.received',
+                        'message', jsonb_set(m.payload, '{envelope,rcpt_to}', d.payload -> 'rcpt_to'))
+                    FROM messages m WHERE m.id = d.stored_message_id AND m.payload IS NOT NULL
+                    """
+                case .sqlite:
+                    """
+                    UPDATE delivery_log
+                    SET payload = json_set(
+                        json_remove(payload, '$.rcpt_to'), '$.version', '1', '$.event', 'email.received',
+                        '$.message', json_set(
+                            json((SELECT m.payload FROM messages m WHERE m.id = delivery_log.stored_message_id)),
+                            '$.envelope.rcpt_to', json(json_extract(payload, '$.rcpt_to'))))
+                    WHERE stored_message_id IN (SELECT id FROM messages WHERE payload IS NOT NULL)
+                    """
+                }
+            return [
+                reassemble, "ALTER TABLE delivery_log DROP COLUMN webhook_url_override",
+                "ALTER TABLE messages DROP COLUMN payload",
             ]
         }
     )

@@ -1,3 +1,4 @@
+import FastSMTPModels
 import Foundation
 import SQLKit
 
@@ -18,8 +19,10 @@ public struct DeliveryLease: Sendable, Hashable {
 public struct ClaimedDelivery: Sendable {
     public var record: DeliveryRecord
     public var lease: DeliveryLease
-    /// The stored payload JSON, decoded by the caller.
+    /// This delivery's stored part of the payload (or, for rows from before revision 0006, the whole payload).
     public var payloadJSON: Data
+    /// The message part of the payload, stored once per message (nil for rows from before revision 0006).
+    public var messagePayloadJSON: Data?
     /// The recipient's current extra headers (empty when the recipient is gone).
     public var webhookHeaders: [String: String]
     /// The recipient's signing secret (`whsec_…`); nil when the recipient is gone.
@@ -49,8 +52,10 @@ extension Store {
         let token = UUID().uuidString.lowercased()
         let postgres = database.dialect == .postgresql
         let skipLocked = postgres ? "FOR UPDATE SKIP LOCKED" : ""
-        let payloadText = postgres ? "d.payload::text" : "d.payload"
-        return try await database.withConnection { sql in
+        let (payloadText, messagePayloadText) =
+            postgres ? ("d.payload::text", "m.payload::text") : ("d.payload", "m.payload")
+        // One transaction: a claim whose rows cannot be read back leaves nothing leased.
+        return try await database.withTransaction { sql in
             try await sql.raw(
                 """
                 UPDATE delivery_log
@@ -70,9 +75,10 @@ extension Store {
             ).run()
             return try await sql.raw(
                 """
-                SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, r.webhook_headers AS recipient_headers,
-                       r.signing_secret AS recipient_secret
+                SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, \(unsafeRaw: messagePayloadText) AS message_payload,
+                       r.webhook_headers AS recipient_headers, r.signing_secret AS recipient_secret
                 FROM delivery_log d LEFT JOIN recipients r ON r.id = d.recipient_id
+                     LEFT JOIN messages m ON m.id = d.stored_message_id
                 WHERE d.lease_token = \(bind: token)
                 ORDER BY d.next_retry_at
                 """
@@ -82,6 +88,9 @@ extension Store {
                 return ClaimedDelivery(
                     record: record, lease: DeliveryLease(deliveryID: record.id, token: token),
                     payloadJSON: Data(payload.utf8),
+                    messagePayloadJSON: try row.decode(column: "message_payload", as: String?.self).map {
+                        Data($0.utf8)
+                    },
                     webhookHeaders: try row.decode(column: "recipient_headers", as: [String: String]?.self) ?? [:],
                     signingSecret: try row.decode(column: "recipient_secret", as: String?.self))
             }
@@ -303,12 +312,21 @@ extension Store {
         throw StoreError.wrongState("delivery \(id) is \(record.status.rawValue), not quarantined")
     }
 
-    /// The stored payload JSON of a delivery (without attachment contents: the worker adds those when it sends).
-    public func deliveryPayloadJSON(id: UUID) async throws -> Data? {
-        let payload = database.dialect == .postgresql ? "payload::text" : "payload"
-        return try await database.withConnection { sql in
-            try await sql.raw("SELECT \(unsafeRaw: payload) AS p FROM delivery_log WHERE id = \(bind: id)").first()
-                .map { Data(try $0.decode(column: "p", as: String.self).utf8) }
+    /// The payload a delivery sends (without attachment contents and raw bytes: the worker adds those when it sends).
+    public func deliveryPayload(id: UUID) async throws -> WebhookPayload? {
+        let (payload, message) =
+            database.dialect == .postgresql ? ("d.payload::text", "m.payload::text") : ("d.payload", "m.payload")
+        let row = try await database.withConnection { sql in
+            try await sql.raw(
+                """
+                SELECT \(unsafeRaw: payload) AS p, \(unsafeRaw: message) AS mp
+                FROM delivery_log d LEFT JOIN messages m ON m.id = d.stored_message_id WHERE d.id = \(bind: id)
+                """
+            ).first()
         }
+        guard let row else { return nil }
+        return try WebhookPayload.decode(
+            messageJSON: try row.decode(column: "mp", as: String?.self).map { Data($0.utf8) },
+            deliveryJSON: Data(try row.decode(column: "p", as: String.self).utf8))
     }
 }

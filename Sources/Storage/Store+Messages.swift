@@ -14,11 +14,15 @@ public struct IncomingMessage: Sendable {
     public var raw: Data
     public var receivedAt: Date
     public var instanceID: String
+    /// The message part of the webhook payload (``WebhookPayload/Message`` as JSON), stored once for all its
+    /// deliveries.
+    public var payloadJSON: Data?
 
     public init(
         id: UUID = UUID(), messageID: String, mailFrom: String, recipients: [String], helo: String,
-        clientIP: String, raw: Data, receivedAt: Date, instanceID: String
+        clientIP: String, raw: Data, receivedAt: Date, instanceID: String, payloadJSON: Data? = nil
     ) {
+        self.payloadJSON = payloadJSON
         self.id = id
         self.messageID = messageID
         self.mailFrom = mailFrom
@@ -37,9 +41,13 @@ public struct NewDelivery: Sendable {
     public var domainID: UUID?
     public var recipientID: UUID?
     public var webhookURL: String
-    /// The payload's JSON, stored in `delivery_log.payload` (JSONB on PostgreSQL, text on SQLite) as it is.
+    /// Set when a rule chose `webhookURL` (a forward with `webhook_url_override`): it stays with the row, while a
+    /// recipient's own URL follows the recipient when it changes.
+    public var webhookURLOverride: String?
+    /// This delivery's part of the payload (``DeliveryPayloadPart`` as JSON), stored in `delivery_log.payload`
+    /// (JSONB on PostgreSQL, text on SQLite) as it is.
     public var payloadJSON: Data
-    /// Hex SHA-256 of ``payloadJSON``.
+    /// Hex SHA-256 identifying the whole payload (message part and this part).
     public var payloadHash: String
     public var dkimResult: String?
     public var spfResult: String?
@@ -47,10 +55,11 @@ public struct NewDelivery: Sendable {
     public var status: DeliveryStatus
 
     public init(
-        id: UUID = UUID(), domainID: UUID?, recipientID: UUID?, webhookURL: String,
+        id: UUID = UUID(), domainID: UUID?, recipientID: UUID?, webhookURL: String, webhookURLOverride: String? = nil,
         payloadJSON: Data, payloadHash: String, dkimResult: String? = nil, spfResult: String? = nil,
         status: DeliveryStatus = .pending
     ) {
+        self.webhookURLOverride = webhookURLOverride
         self.status = status
         self.id = id
         self.domainID = domainID
@@ -78,6 +87,9 @@ extension Store {
         let stamp = now()
         let dialect = database.dialect
         let timeoutMilliseconds = max(1, Int((statementTimeout / .milliseconds(1)).rounded(.up)))
+        // SQL NULL, not JSON null, for a message stored without a payload part.
+        let messagePayload: any SQLExpression =
+            message.payloadJSON.map { SQLBind(JSONColumn(json: $0)) } ?? SQLLiteral.null
         try await database.withTransaction(beginWithin: beginWithin) { sql in
             if dialect == .postgresql {
                 try await sql.raw(
@@ -90,22 +102,24 @@ extension Store {
             try await sql.raw(
                 """
                 INSERT INTO messages (id, message_id, mail_from, rcpt_to, helo, client_ip, size, raw, instance_id,
-                                      received_at, created_at, updated_at)
+                                      received_at, payload, created_at, updated_at)
                 VALUES (\(bind: message.id), \(bind: message.messageID), \(bind: message.mailFrom),
                         \(bind: JSONColumn(message.recipients)), \(bind: message.helo), \(bind: message.clientIP),
                         \(bind: message.raw.count), \(bind: message.raw), \(bind: message.instanceID),
-                        \(bind: message.receivedAt), \(bind: stamp), \(bind: stamp))
+                        \(bind: message.receivedAt), \(messagePayload),
+                        \(bind: stamp), \(bind: stamp))
                 """
             ).run()
             for delivery in deliveries {
                 try await sql.raw(
                     """
                     INSERT INTO delivery_log (id, domain_id, message_id, stored_message_id, recipient_id, webhook_url,
-                                              webhook_origin, payload_hash, status, attempts, next_retry_at,
-                                              instance_id, payload, dkim_result, spf_result, created_at, updated_at)
+                                              webhook_origin, webhook_url_override, payload_hash, status, attempts,
+                                              next_retry_at, instance_id, payload, dkim_result, spf_result,
+                                              created_at, updated_at)
                     VALUES (\(bind: delivery.id), \(bind: delivery.domainID), \(bind: message.messageID),
                             \(bind: message.id), \(bind: delivery.recipientID), \(bind: delivery.webhookURL),
-                            \(bind: WebhookOrigin.of(delivery.webhookURL)),
+                            \(bind: WebhookOrigin.of(delivery.webhookURL)), \(bind: delivery.webhookURLOverride),
                             \(bind: delivery.payloadHash), \(bind: delivery.status.rawValue), 0, \(bind: stamp),
                             \(bind: message.instanceID), \(bind: JSONColumn(json: delivery.payloadJSON)), \(bind: delivery.dkimResult),
                             \(bind: delivery.spfResult), \(bind: stamp), \(bind: stamp))

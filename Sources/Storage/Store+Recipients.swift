@@ -1,3 +1,4 @@
+import FastSMTPModels
 import Foundation
 import SQLKit
 
@@ -137,13 +138,23 @@ extension Store {
         recipient.updatedAt = now()
         let r = recipient
         try await mappingConflicts("recipient \(r.localPart ?? "*")") {
-            try await database.withConnection { sql in
+            try await database.withTransaction { sql in
                 try await sql.raw(
                     """
                     UPDATE recipients SET local_part = \(bind: r.localPart), webhook_url = \(bind: r.webhookURL),
                         webhook_headers = \(bind: JSONColumn(r.webhookHeaders)), is_enabled = \(bind: r.isEnabled),
                         updated_at = \(bind: r.updatedAt)
                     WHERE id = \(bind: id)
+                    """
+                ).run()
+                // Deliveries still to be sent go where the recipient is now (a rule's override stays); their headers
+                // and secret are read from the recipient when they are sent.
+                try await sql.raw(
+                    """
+                    UPDATE delivery_log SET webhook_url = \(bind: r.webhookURL),
+                        webhook_origin = \(bind: WebhookOrigin.of(r.webhookURL)), updated_at = \(bind: r.updatedAt)
+                    WHERE recipient_id = \(bind: id) AND status IN ('pending', 'quarantined')
+                      AND webhook_url_override IS NULL AND webhook_url <> \(bind: r.webhookURL)
                     """
                 ).run()
             }

@@ -223,7 +223,7 @@ struct DurabilityTests {
             let settings = TestServer.settings(databaseURL: url) { $0.webhookIncludeRaw = true }
             let queueID = try await Self.acceptOne(url: url, webhook: try await receiver.url()) { store in
                 try await store.database.withConnection { sql in
-                    try await sql.raw("ALTER TABLE messages RENAME TO messages_away").run()
+                    try await sql.raw("ALTER TABLE messages RENAME COLUMN raw TO raw_away").run()
                 }
             }
             try await TestServer.run(settings: settings, roles: Roles(smtp: false, api: false, worker: true)) {
@@ -234,7 +234,7 @@ struct DurabilityTests {
                 #expect(retried[0].status == .pending)
                 #expect(retried[0].lastError?.contains("storage error") == true)
                 try await server.store.database.withConnection { sql in
-                    try await sql.raw("ALTER TABLE messages_away RENAME TO messages").run()
+                    try await sql.raw("ALTER TABLE messages RENAME COLUMN raw_away TO raw").run()
                 }
                 let rows = try await server.waitForDeliveries(of: queueID) { $0.first?.status == .delivered }
                 #expect(rows[0].attempts >= 2)

@@ -150,8 +150,8 @@ struct RulesEndToEndTests {
                 // The simulator answers what delivery did, for each message.
                 for sent in [dropped, held, rerouted, signed] {
                     let row = try await server.waitForDeliveries(of: sent.queueID) { _ in true }[0]
-                    let payload = try await server.store.deliveryPayloadJSON(id: row.id).flatMap {
-                        try JSONSerialization.jsonObject(with: $0) as? [String: Any]
+                    let payload = try await server.store.deliveryPayload(id: row.id).flatMap {
+                        try JSONSerialization.jsonObject(with: try JSONEncoder().encode($0)) as? [String: Any]
                     }
                     var body: [String: Any] = [
                         "raw_message": sent.raw, "mail_from": sent.mailFrom, "rcpt_to": "alice@example.com",
