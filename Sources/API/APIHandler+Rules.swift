@@ -141,7 +141,8 @@ extension APIHandler {
         }
         let raw = Array(body.rawMessage.utf8)
         let facts = MailFacts(
-            message: MIMEParser.parse(raw), size: raw.count, clientIP: body.clientIp ?? "127.0.0.1",
+            message: MIMEParser.parse(raw, limits: MailFacts.parseLimits), size: raw.count,
+            clientIP: body.clientIp ?? "127.0.0.1",
             helo: body.helo ?? "localhost", mailFrom: body.mailFrom, tls: body.tls ?? false,
             dkimResult: body.dkimResult, spfResult: body.spfResult)
         let (route, decision): (RecipientRoute, RuleDecision)

@@ -272,10 +272,15 @@ public struct DeliveryWorker: Service {
     func requestBody(for delivery: ClaimedDelivery) async throws -> [UInt8] {
         var payload = try WebhookPayload.decode(
             messageJSON: delivery.messagePayloadJSON, deliveryJSON: delivery.payloadJSON)
-        let needsMessage = configuration.includeRaw || payload.message.attachments.contains { !$0.contentOmitted }
+        // The message part stored once (revision 0006) has no bodies: they come from the stored message, as do
+        // attachment contents and the raw bytes.
+        let needsBodies = delivery.messagePayloadJSON != nil
+        let needsMessage =
+            needsBodies || configuration.includeRaw || payload.message.attachments.contains { !$0.contentOmitted }
         if needsMessage, let stored = delivery.record.storedMessageID, let raw = try await store.rawMessage(id: stored)
         {
-            payload.message = payload.message.fillingContents(from: Array(raw), includeRaw: configuration.includeRaw)
+            payload.message = payload.message.fillingContents(
+                from: Array(raw), bodies: needsBodies, includeRaw: configuration.includeRaw)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]

@@ -38,13 +38,19 @@ extension WebhookPayload.Message {
         )
     }
 
-    /// The stored message part completed from the raw message: attachment contents (those not omitted) and, when
-    /// asked, the raw message. An attachment whose bytes no longer hash the same is sent without content.
-    public func fillingContents(from raw: [UInt8], includeRaw: Bool) -> WebhookPayload.Message {
+    /// The stored message part completed from the raw message: with `bodies`, the text and HTML bodies; attachment
+    /// contents (those not omitted); when asked, the raw message. An attachment whose bytes no longer hash the same
+    /// is sent without content.
+    public func fillingContents(from raw: [UInt8], bodies: Bool = false, includeRaw: Bool) -> WebhookPayload.Message {
         var message = self
         if includeRaw { message.rawBase64 = Data(raw).base64EncodedString() }
-        guard message.attachments.contains(where: { !$0.contentOmitted }) else { return message }
+        guard bodies || message.attachments.contains(where: { !$0.contentOmitted }) else { return message }
         let parsed = MIMEParser.parse(raw)
+        if bodies {
+            message.text = parsed.text
+            message.html = parsed.html
+            message.defects = parsed.defects.map(\.description)
+        }
         for index in message.attachments.indices where !message.attachments[index].contentOmitted {
             guard index < parsed.attachments.count else {
                 message.attachments[index].contentOmitted = true

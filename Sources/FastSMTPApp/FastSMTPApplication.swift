@@ -148,7 +148,11 @@ public final class FastSMTPApplication: Sendable {
                         commandTimeout: seconds(settings.smtpCommandTimeout),
                         dataTimeout: seconds(settings.smtpDataTimeout),
                         minDataRate: settings.smtpMinDataRate
-                    )
+                    ),
+                    spool: MessageSpoolConfiguration(
+                        directory: (settings.dataDir as NSString).appendingPathComponent("spool"),
+                        threshold: settings.smtpSpoolThreshold),
+                    maxInFlightBytes: settings.smtpMaxInFlightBytes
                 ),
                 delegate: intake,
                 logger: logger

@@ -153,16 +153,16 @@ struct MailIntake: SMTPTransactionDelegate {
         routes: [RecipientRoute], auth: EmailAuthResult?
     ) async throws -> Int {
         let receivedAt = store.now()
-        var parsed = MIMEParser.parse(message)
+        var parsed = MIMEParser.parse(message, limits: MailFacts.parseLimits)
         let received = Array(
             TraceHeader.received(
                 helo: envelope.helo, clientIP: connection.clientIP, hostname: hostname, usedEHLO: envelope.usedEHLO,
                 tls: connection.tls, smtpUTF8: envelope.smtpUTF8, id: id.uuidString.lowercased(),
                 recipients: routes.map(\.address), date: receivedAt
             ).utf8)
-        var raw = Data(capacity: received.count + message.count)
-        raw.append(contentsOf: received)
-        raw.append(contentsOf: message)
+        // The stored copy: the trace field, then the message as received (written in chunks, not joined here).
+        let raw = [received, message]
+        let rawSize = received.count + message.count
         let messageID = parsed.messageID ?? "<\(id.uuidString.lowercased())@\(hostname)>"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -191,15 +191,19 @@ struct MailIntake: SMTPTransactionDelegate {
         }
 
         parsed.headers.insert(contentsOf: HeaderField.parseSection(received[...]), at: 0)
-        let messagePart = WebhookPayload.Message(
+        var messagePart = WebhookPayload.Message(
             parsed: parsed, id: id.uuidString.lowercased(), messageID: messageID,
-            receivedAt: receivedAt.formatted(.iso8601), size: raw.count,
+            receivedAt: receivedAt.formatted(.iso8601), size: rawSize,
             envelope: .init(
                 mailFrom: envelope.mailFrom, rcptTo: [], helo: envelope.helo,
                 clientIP: connection.clientIP, tls: connection.tls),
             auth: authBlock, authenticationResults: authenticationResults,
             inlineLimit: settings.webhookMaxInlineAttachmentBytes
         )
+        // The bodies are not stored twice: the worker takes them from the stored message when it sends (as it does
+        // attachment contents), so a 25 MB text is neither JSON-encoded here nor written a second time.
+        messagePart.text = nil
+        messagePart.html = nil
         // The message part is encoded once and stored once; each delivery stores only its own part, with the
         // envelope recipients of its own domain.
         let messageJSON = try encoder.encode(messagePart)

@@ -17,6 +17,8 @@ enum SettingsVariable {
     static let smtpHostname = "FASTSMTP_SMTP_HOSTNAME"
     static let smtpMaxMessageSize = "FASTSMTP_SMTP_MAX_MESSAGE_SIZE"
     static let smtpMaxRecipients = "FASTSMTP_SMTP_MAX_RECIPIENTS"
+    static let smtpSpoolThreshold = "FASTSMTP_SMTP_SPOOL_THRESHOLD"
+    static let smtpMaxInFlightBytes = "FASTSMTP_SMTP_MAX_INFLIGHT_BYTES"
     static let smtpIdleTimeout = "FASTSMTP_SMTP_IDLE_TIMEOUT"
     static let smtpCommandTimeout = "FASTSMTP_SMTP_COMMAND_TIMEOUT"
     static let smtpStorageTimeout = "FASTSMTP_SMTP_STORAGE_TIMEOUT"
@@ -96,6 +98,8 @@ extension Settings {
         if let v = reader.string(V.smtpHostname) { s.smtpHostname = v }
         if let v = try reader.int(V.smtpMaxMessageSize) { s.smtpMaxMessageSize = v }
         if let v = try reader.int(V.smtpMaxRecipients) { s.smtpMaxRecipients = v }
+        if let v = try reader.int(V.smtpSpoolThreshold) { s.smtpSpoolThreshold = v }
+        if let v = try reader.int(V.smtpMaxInFlightBytes) { s.smtpMaxInFlightBytes = v }
         if let v = try reader.double(V.smtpIdleTimeout) { s.smtpIdleTimeout = v }
         if let v = try reader.double(V.smtpCommandTimeout) { s.smtpCommandTimeout = v }
         if let v = try reader.double(V.smtpStorageTimeout) { s.smtpStorageTimeout = v }

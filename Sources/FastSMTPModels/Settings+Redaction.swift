@@ -24,6 +24,8 @@ extension Settings {
             (V.smtpHostname, smtpHostname),
             (V.smtpMaxMessageSize, String(smtpMaxMessageSize)),
             (V.smtpMaxRecipients, String(smtpMaxRecipients)),
+            (V.smtpSpoolThreshold, String(smtpSpoolThreshold)),
+            (V.smtpMaxInFlightBytes, String(smtpMaxInFlightBytes)),
             (V.smtpIdleTimeout, String(smtpIdleTimeout)),
             (V.smtpCommandTimeout, String(smtpCommandTimeout)),
             (V.smtpStorageTimeout, String(smtpStorageTimeout)),

@@ -31,6 +31,14 @@ extension Settings {
         }
         try Self.requirePositive(smtpMaxMessageSize, V.smtpMaxMessageSize)
         try Self.requirePositive(smtpMaxRecipients, V.smtpMaxRecipients)
+        try Self.requirePositive(smtpSpoolThreshold, V.smtpSpoolThreshold)
+        if smtpMaxInFlightBytes < smtpMaxMessageSize {
+            throw SettingsError(
+                variable: V.smtpMaxInFlightBytes,
+                message:
+                    "must be at least \(V.smtpMaxMessageSize) (\(smtpMaxMessageSize)), or no message of the largest size could ever be accepted; got '\(smtpMaxInFlightBytes)'"
+            )
+        }
         try Self.requirePositive(smtpIdleTimeout, V.smtpIdleTimeout)
         try Self.requirePositive(smtpCommandTimeout, V.smtpCommandTimeout)
         try Self.requirePositive(smtpStorageTimeout, V.smtpStorageTimeout)

@@ -34,6 +34,12 @@ public struct Settings: Sendable, Equatable {
     /// Bytes; advertised with the SIZE extension.
     public var smtpMaxMessageSize: Int = 26_214_400
     public var smtpMaxRecipients: Int = 100
+    /// Octets of one message's DATA content held in memory while it arrives; beyond, it is written to
+    /// `<data_dir>/spool` and read back once at the end of data.
+    public var smtpSpoolThreshold: Int = 1_048_576
+    /// Octets of messages in flight at once between the end of data and the commit, over all connections; a
+    /// message that does not fit is answered `451 4.3.1` (the sender retries; nothing is lost).
+    public var smtpMaxInFlightBytes: Int = 268_435_456
     /// Seconds.
     public var smtpIdleTimeout: Double = 300
     /// Seconds a client may take to send one command line (RFC 5321 section 4.5.3.2.7).

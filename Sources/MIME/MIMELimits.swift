@@ -9,6 +9,7 @@
 /// | `maxParts` | 1,000 | further parts are skipped (their bytes stay in the parent's raw body) |
 /// | `maxHeaderCount` | 1,000 | further fields of that header section are skipped |
 /// | `maxHeaderBytes` | 256 KiB | further fields of that header section are skipped |
+/// | `maxBodyTextBytes` | none | ``ParsedMessage/text`` and ``ParsedMessage/html`` keep only this many decoded bytes |
 ///
 /// ```swift
 /// var limits = MIMELimits.default
@@ -25,10 +26,15 @@ public struct MIMELimits: Sendable, Hashable {
     public var maxHeaderCount: Int
     /// Bytes of (unfolded) field values and names kept per header section.
     public var maxHeaderBytes: Int
+    /// Bytes of the decoded text and HTML bodies kept (cut at this many bytes before charset decoding); nil keeps
+    /// them whole. For a reader that needs only their start (rules), so a 25 MB text body is not held twice.
+    public var maxBodyTextBytes: Int?
 
     public init(
-        maxDepth: Int = 50, maxParts: Int = 1_000, maxHeaderCount: Int = 1_000, maxHeaderBytes: Int = 256 * 1024
+        maxDepth: Int = 50, maxParts: Int = 1_000, maxHeaderCount: Int = 1_000, maxHeaderBytes: Int = 256 * 1024,
+        maxBodyTextBytes: Int? = nil
     ) {
+        self.maxBodyTextBytes = maxBodyTextBytes
         self.maxDepth = maxDepth
         self.maxParts = maxParts
         self.maxHeaderCount = maxHeaderCount

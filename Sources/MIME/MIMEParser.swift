@@ -24,7 +24,7 @@ public enum MIMEParser {
             EntityParser(storage: bytes, buffer: buffer, context: context)
                 .parseEntity(from: 0, boundaries: [], depth: 0, path: [], defaultType: .default, isRoot: true).part
         }
-        return ParsedMessage(root: root, defects: context.defects)
+        return ParsedMessage(root: root, defects: context.defects, maxBodyTextBytes: limits.maxBodyTextBytes)
     }
 
     /// Parses any collection of bytes (copied once into an array).

@@ -39,7 +39,7 @@ public struct ParsedMessage: Sendable {
     /// The whole MIME tree.
     public var root: MIMEPart
 
-    init(root: MIMEPart, defects: [MIMEDefect]) {
+    init(root: MIMEPart, defects: [MIMEDefect], maxBodyTextBytes: Int? = nil) {
         let headers = root.headers
         func addresses(_ name: String) -> [EmailAddress] { headers.all(named: name).flatMap(EmailAddress.parseList) }
         self.headers = headers
@@ -55,7 +55,7 @@ public struct ParsedMessage: Sendable {
         self.references = headers.all(named: "References").flatMap(MessageID.parseList)
         self.root = root
 
-        var selection = BodySelection()
+        var selection = BodySelection(maxTextBytes: maxBodyTextBytes)
         selection.visit(root)
         self.text = selection.text
         self.html = selection.html
@@ -100,6 +100,7 @@ public struct MIMEAttachment: Sendable, Hashable {
 
 /// Walks the tree once and picks bodies and attachments (rules in ``ParsedMessage``).
 private struct BodySelection {
+    let maxTextBytes: Int?
     var text: String?
     var html: String?
     var attachments: [MIMEAttachment] = []
@@ -150,7 +151,16 @@ private struct BodySelection {
     }
 
     mutating func decodeText(_ part: MIMEPart) -> String {
-        let (string, defect) = Charset.decode(decodedBody(part), label: part.contentType.charset)
+        var body: [UInt8]
+        if let maxTextBytes, part.body.count > maxTextBytes {
+            // Only the start is kept, so only the start is decoded: no transfer encoding takes more than four
+            // encoded bytes per decoded one. Decoding defects of a cut body are not the message's: not reported.
+            body = part.transferEncoding.decode(part.body.prefix(maxTextBytes * 4)).bytes
+            if body.count > maxTextBytes { body.removeSubrange(maxTextBytes...) }
+        } else {
+            body = decodedBody(part)
+        }
+        let (string, defect) = Charset.decode(body, label: part.contentType.charset)
         if let defect {
             let label = part.contentType.charset ?? "none"
             defects.append(MIMEDefect(kind: defect, part: part.path, detail: "charset \(label.debugDescription)"))

@@ -39,8 +39,11 @@ struct SMTPDataDecoder: Sendable {
     private(set) var phase: Phase = .lineStart
     /// Octets of the current line so far, without CRLF, after unstuffing.
     private var lineLength = 0
-    /// The unstuffed message so far; emptied once the content is rejected.
+    /// The unstuffed message so far, less what was drained (``drainContent()``); emptied once the content is
+    /// rejected.
     private(set) var message: [UInt8] = []
+    /// Octets of unstuffed content so far, drained ones included: what the message limit counts.
+    private(set) var size = 0
     /// Why the content is refused; the decoder keeps reading up to the terminator.
     private(set) var rejection: SMTPDataError?
 
@@ -111,11 +114,12 @@ struct SMTPDataDecoder: Sendable {
         // Room left before each limit; the first byte beyond the smaller one decides the
         // reason, exactly as if the bytes arrived one at a time (line length checked first).
         let lineRoom = maxTextLineLength - ASCII.crlf.count - lineLength
-        let sizeRoom = maxMessageSize - message.count
+        let sizeRoom = maxMessageSize - size
         if bytes.count > lineRoom || bytes.count > sizeRoom {
             reject(lineRoom <= sizeRoom ? .lineTooLong : .tooLarge)
         } else {
             lineLength += bytes.count
+            size += bytes.count
             message.append(contentsOf: bytes)
         }
     }
@@ -123,9 +127,10 @@ struct SMTPDataDecoder: Sendable {
     private mutating func appendLineEnd() {
         lineLength = 0
         guard rejection == nil else { return }
-        if message.count + ASCII.crlf.count > maxMessageSize {
+        if size + ASCII.crlf.count > maxMessageSize {
             reject(.tooLarge)
         } else {
+            size += ASCII.crlf.count
             message.append(contentsOf: ASCII.crlf)
         }
     }
@@ -133,6 +138,13 @@ struct SMTPDataDecoder: Sendable {
     /// A bare CR or LF: the first reason found wins, as for the limits.
     private mutating func refuseBareLineEnding() {
         if rejection == nil { reject(.bareLineEnding) }
+    }
+
+    /// Hands over the content decoded so far (to be spooled) and keeps counting from there; the event at the end
+    /// then carries only the rest.
+    mutating func drainContent() -> [UInt8] {
+        defer { message = [] }
+        return message
     }
 
     private mutating func reject(_ reason: SMTPDataError) {

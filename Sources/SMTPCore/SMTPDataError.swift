@@ -11,4 +11,7 @@ public enum SMTPDataError: Sendable, Hashable, Error {
     /// the session replies `554 5.6.0`. Such content is refused rather than normalised, so no
     /// later hop can read a second message out of it (SMTP smuggling).
     case bareLineEnding
+    /// The content was read, but the server has no room for it now (the budget of message bytes in flight is
+    /// used up); the session replies `451 4.3.1` and the client tries again later. Not the client's fault.
+    case insufficientStorage
 }

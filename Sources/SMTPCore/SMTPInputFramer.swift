@@ -133,6 +133,15 @@ public struct SMTPInputFramer: Sendable {
         return event
     }
 
+    /// Octets of DATA content decoded and held here so far (since the last ``drainDataContent()``).
+    public var heldDataByteCount: Int { dataDecoder.message.count }
+
+    /// Takes the DATA content decoded so far, for the owner to spool (to a file) while the rest arrives; the
+    /// `.message` event at the end of data then carries only what came after. Limits still count the whole message.
+    public mutating func drainDataContent() -> [UInt8] {
+        dataDecoder.drainContent()
+    }
+
     // MARK: - Buffer management
 
     private mutating func compactIfNeeded() {

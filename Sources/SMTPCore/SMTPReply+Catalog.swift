@@ -80,6 +80,9 @@ extension SMTPReply {
     /// "transaction failed" reply to the end of data (section 4.3.2); X.6.0 is a media error.
     static let bareLineEnding = SMTPReply(
         554, "5.6.0", "Message refused: bare CR or LF in content; lines must end with CRLF")
+    /// 451 4.3.1: no room for the message right now (RFC 3463 X.3.1, mail system full); the client retries.
+    static let insufficientStorage = SMTPReply(
+        451, "4.3.1", "Insufficient system storage, try again later")
     /// 452 4.5.3 (RFC 5321 section 4.5.3.1.10, RFC 3463 X.5.3).
     static let tooManyRecipients = SMTPReply(452, "4.5.3", "Too many recipients")
     /// 553 5.6.7: a non-ASCII address without SMTPUTF8 (RFC 6531 section 3.5).

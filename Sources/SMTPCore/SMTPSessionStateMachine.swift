@@ -177,8 +177,9 @@ public struct SMTPSessionStateMachine: Sendable {
         }
     }
 
-    /// The framer refused the DATA content. `.tooLarge`: `552 5.3.4`; `.lineTooLong`:
-    /// `500 5.6.0`; `.bareLineEnding`: `554 5.6.0`. All count as errors; the transaction is
+    /// The framer (or the server) refused the DATA content. `.tooLarge`: `552 5.3.4`; `.lineTooLong`:
+    /// `500 5.6.0`; `.bareLineEnding`: `554 5.6.0`, all counted as errors; `.insufficientStorage`:
+    /// `451 4.3.1`, not counted (the server's condition, not the client's). The transaction is
     /// reset either way.
     public mutating func dataRejected(_ reason: SMTPDataError) -> Action {
         switch state {
@@ -188,6 +189,7 @@ public struct SMTPSessionStateMachine: Sendable {
             case .tooLarge: return errorReply(.messageTooLarge)
             case .lineTooLong: return errorReply(.textLineTooLong)
             case .bareLineEnding: return errorReply(.bareLineEnding)
+            case .insufficientStorage: return .reply(.insufficientStorage)
             }
         case .closed(let reply):
             return .replyAndClose(reply)

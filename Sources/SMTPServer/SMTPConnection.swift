@@ -16,6 +16,8 @@ struct SMTPConnection {
         var registry: ConnectionRegistry
         var certificates: TLSCertificateStore?
         var delegate: any SMTPTransactionDelegate
+        var spool: MessageSpoolConfiguration?
+        var budget: MessageBudget?
     }
 
     let channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>
@@ -67,8 +69,10 @@ struct SMTPConnection {
                     machine: SMTPSessionStateMachine(configuration: environment.session, tlsActive: implicitTLS),
                     framer: SMTPInputFramer(maxMessageSize: environment.session.maxMessageSize),
                     outbound: outbound,
-                    info: info
+                    info: info,
+                    budget: environment.budget
                 )
+                defer { session.endData() }
                 try await perform(session.machine.connected(), in: &session)
                 try await session.flush()
                 while !session.closed, let event = try await events.next() {
@@ -92,6 +96,24 @@ struct SMTPConnection {
         /// STARTTLS was answered and the handshake has not completed: every byte read now was sent in plaintext
         /// after STARTTLS and is discarded (RFC 3207 section 4.2, the command-injection class of bugs).
         var awaitingHandshake = false
+        /// The DATA content beyond the spool threshold so far.
+        var spool: MessageSpoolFile?
+        /// Writing the spool failed (disk full): the rest of the content is read and dropped, then `451 4.3.1`.
+        var spoolFailed = false
+        /// Budget bytes held by the message being delivered.
+        var reserved = 0
+        var budget: MessageBudget?
+
+        /// Lets go of what the DATA phase held: the spool file and the budget.
+        mutating func endData() {
+            spool?.discard()
+            spool = nil
+            spoolFailed = false
+            if reserved > 0 {
+                budget?.release(reserved)
+                reserved = 0
+            }
+        }
 
         /// Writes the replies gathered so far in one packet (RFC 2920 lets pipelined replies be batched).
         mutating func flush() async throws {
@@ -128,10 +150,15 @@ struct SMTPConnection {
         while !session.closed {
             let action: SMTPSessionStateMachine.Action
             if session.machine.isReceivingData {
-                guard let event = session.framer.nextData() else { break }
+                guard let event = session.framer.nextData() else {
+                    spoolHeldContent(&session)
+                    break
+                }
                 switch event {
-                case .message(let message): action = session.machine.dataReceived(message)
-                case .rejected(let reason): action = session.machine.dataRejected(reason)
+                case .message(let tail): action = finishData(tail, in: &session)
+                case .rejected(let reason):
+                    session.endData()
+                    action = session.machine.dataRejected(reason)
                 }
             } else {
                 guard let event = session.framer.nextCommand() else { break }
@@ -142,6 +169,7 @@ struct SMTPConnection {
             }
             handledAny = true
             try await perform(action, in: &session)
+            session.endData()
             control.update(inTransaction: session.machine.isInTransaction)
             if control.shutdownRequested, !session.closed, let final = session.machine.shutdownRequested() {
                 try await perform(final, in: &session)
@@ -151,6 +179,50 @@ struct SMTPConnection {
         // The client's clock restarts once it has been answered: for its next command, or for the DATA content.
         if handledAny, !session.closed {
             report(session.machine.isReceivingData ? .data : .command)
+        }
+    }
+
+    /// Moves the DATA content held in memory to the spool file once it passes the threshold.
+    private func spoolHeldContent(_ session: inout Session) {
+        guard let spool = environment.spool, session.framer.heldDataByteCount >= spool.threshold else { return }
+        let content = session.framer.drainDataContent()
+        guard !session.spoolFailed else { return }  // dropped: the answer will be 451
+        do {
+            if session.spool == nil { session.spool = try MessageSpoolFile(directory: spool.directory) }
+            try session.spool?.append(content)
+        } catch {
+            logger.error("spooling DATA failed; the message will get 451", metadata: ["error": "\(error)"])
+            session.spool?.discard()
+            session.spool = nil
+            session.spoolFailed = true
+        }
+    }
+
+    /// The end of data: the whole message in one buffer, if the budget has room for it; otherwise `451 4.3.1`.
+    private func finishData(_ tail: [UInt8], in session: inout Session) -> SMTPSessionStateMachine.Action {
+        let size = (session.spool?.size ?? 0) + tail.count
+        guard !session.spoolFailed else {
+            session.endData()
+            return session.machine.dataRejected(.insufficientStorage)
+        }
+        if let budget = session.budget {
+            guard budget.reserve(size) else {
+                logger.warning(
+                    "message refused: the budget of message bytes in flight is used up",
+                    metadata: ["smtp.message.size": "\(size)", "smtp.budget": "\(budget.limit)"])
+                session.endData()
+                return session.machine.dataRejected(.insufficientStorage)
+            }
+            session.reserved = size
+        }
+        guard let spool = session.spool else { return session.machine.dataReceived(tail) }
+        session.spool = nil
+        do {
+            return session.machine.dataReceived(try spool.finish(appending: tail))
+        } catch {
+            logger.error("reading the spooled message failed; answered 451", metadata: ["error": "\(error)"])
+            session.endData()
+            return session.machine.dataRejected(.insufficientStorage)
         }
     }
 

@@ -21,6 +21,8 @@ public final class SMTPServer: Service, Sendable {
     let tlsBound = PortPromise()
     let connections: ConnectionRegistry
     let certificates: TLSCertificateStore?
+    /// Shared by every connection (nil: unbounded).
+    public let budget: MessageBudget?
 
     typealias Listener = NIOAsyncChannel<NIOAsyncChannel<SMTPInbound, ByteBuffer>, Never>
 
@@ -41,6 +43,7 @@ public final class SMTPServer: Service, Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.connections = ConnectionRegistry(limits: configuration.limits)
         self.certificates = configuration.tls.map { TLSCertificateStore(configuration: $0, logger: logger) }
+        self.budget = configuration.maxInFlightBytes.map { MessageBudget(limit: $0) }
     }
 
     /// The port the plain (STARTTLS) listener is bound to, once it is (waits for the bind; throws if binding failed).
@@ -57,6 +60,7 @@ public final class SMTPServer: Service, Sendable {
         var listeners: [(listener: Listener, implicitTLS: Bool)] = []
         do {
             try certificates?.loadInitial()
+            try configuration.spool?.prepare()
             listeners.append((try await bind(port: configuration.port, implicitTLS: false), false))
             if let tlsPort = configuration.tls?.implicitTLSPort {
                 listeners.append((try await bind(port: tlsPort, implicitTLS: true), true))
@@ -164,7 +168,8 @@ public final class SMTPServer: Service, Sendable {
             channel: child, implicitTLS: implicitTLS,
             environment: .init(
                 session: configuration.session, proxyProtocol: configuration.proxyProtocol,
-                registry: connections, certificates: certificates, delegate: delegate
+                registry: connections, certificates: certificates, delegate: delegate,
+                spool: configuration.spool, budget: budget
             ),
             logger: logger
         )

@@ -17,6 +17,11 @@ public struct SMTPServerConfiguration: Sendable {
     /// Whether connections start with a PROXY protocol header (behind a load balancer).
     public var proxyProtocol: ProxyProtocolMode
     public var limits: SMTPConnectionLimits
+    /// Where DATA content beyond a threshold is written while it arrives; nil keeps every message in memory.
+    public var spool: MessageSpoolConfiguration?
+    /// Message bytes in flight (from the end of data to the commit) across all connections; a message that does
+    /// not fit is answered `451 4.3.1`. Nil: unbounded.
+    public var maxInFlightBytes: Int?
 
     public init(
         host: String,
@@ -26,8 +31,12 @@ public struct SMTPServerConfiguration: Sendable {
         shutdownGracePeriod: Duration = .seconds(30),
         tls: SMTPTLSConfiguration? = nil,
         proxyProtocol: ProxyProtocolMode = .off,
-        limits: SMTPConnectionLimits = SMTPConnectionLimits()
+        limits: SMTPConnectionLimits = SMTPConnectionLimits(),
+        spool: MessageSpoolConfiguration? = nil,
+        maxInFlightBytes: Int? = nil
     ) {
+        self.spool = spool
+        self.maxInFlightBytes = maxInFlightBytes
         self.host = host
         self.port = port
         self.session = session

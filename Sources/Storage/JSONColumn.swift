@@ -41,3 +41,30 @@ struct JSONColumn: Encodable, Sendable, PostgresThrowingDynamicTypeEncodable, SQ
     init?(sqliteData: SQLiteData) { nil }
     var sqliteData: SQLiteData? { .text(String(decoding: json, as: UTF8.self)) }
 }
+
+/// A blob bound as it is: `BYTEA` on PostgreSQL, a blob on SQLite, without a detour through `Data` (each detour is
+/// another copy of a message that may be 25 MB).
+struct BlobColumn: Encodable, Sendable, PostgresThrowingDynamicTypeEncodable, SQLiteDataConvertible {
+    let bytes: ByteBuffer
+
+    init(_ bytes: ByteBuffer) {
+        self.bytes = bytes
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(Data(bytes.readableBytesView))
+    }
+
+    var psqlType: PostgresDataType { .bytea }
+    var psqlFormat: PostgresFormat { .binary }
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) throws {
+        var bytes = bytes
+        byteBuffer.writeBuffer(&bytes)
+    }
+
+    init?(sqliteData: SQLiteData) { nil }
+    var sqliteData: SQLiteData? { .blob(bytes) }
+}

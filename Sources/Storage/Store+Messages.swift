@@ -1,5 +1,6 @@
 import FastSMTPModels
 import Foundation
+import NIOCore
 import SQLKit
 
 /// A message accepted over SMTP, as it is stored once in `messages`.
@@ -11,7 +12,11 @@ public struct IncomingMessage: Sendable {
     public var recipients: [String]
     public var helo: String
     public var clientIP: String
-    public var raw: Data
+    /// The message as stored, in the pieces it comes in (the trace field, then the message as received): written in
+    /// chunks of ``Store/rawChunkSize`` copied from these, never as one more copy of the whole.
+    public var raw: [[UInt8]]
+    /// Octets of ``raw``.
+    public var size: Int { raw.reduce(0) { $0 + $1.count } }
     public var receivedAt: Date
     public var instanceID: String
     /// The message part of the webhook payload (``WebhookPayload/Message`` as JSON), stored once for all its
@@ -20,7 +25,7 @@ public struct IncomingMessage: Sendable {
 
     public init(
         id: UUID = UUID(), messageID: String, mailFrom: String, recipients: [String], helo: String,
-        clientIP: String, raw: Data, receivedAt: Date, instanceID: String, payloadJSON: Data? = nil
+        clientIP: String, raw: [[UInt8]], receivedAt: Date, instanceID: String, payloadJSON: Data? = nil
     ) {
         self.payloadJSON = payloadJSON
         self.id = id
@@ -32,6 +37,18 @@ public struct IncomingMessage: Sendable {
         self.raw = raw
         self.receivedAt = receivedAt
         self.instanceID = instanceID
+    }
+}
+
+extension IncomingMessage {
+    /// The same from `Data` (tests, tools); the SMTP intake builds the buffer directly.
+    public init(
+        id: UUID = UUID(), messageID: String, mailFrom: String, recipients: [String], helo: String,
+        clientIP: String, raw: Data, receivedAt: Date, instanceID: String, payloadJSON: Data? = nil
+    ) {
+        self.init(
+            id: id, messageID: messageID, mailFrom: mailFrom, recipients: recipients, helo: helo, clientIP: clientIP,
+            raw: [Array(raw)], receivedAt: receivedAt, instanceID: instanceID, payloadJSON: payloadJSON)
     }
 }
 
@@ -87,6 +104,8 @@ extension Store {
         let stamp = now()
         let dialect = database.dialect
         let timeoutMilliseconds = max(1, Int((statementTimeout / .milliseconds(1)).rounded(.up)))
+        let size = message.size
+        let chunks = Self.chunkRanges(size: size)
         // SQL NULL, not JSON null, for a message stored without a payload part.
         let messagePayload: any SQLExpression =
             message.payloadJSON.map { SQLBind(JSONColumn(json: $0)) } ?? SQLLiteral.null
@@ -101,15 +120,26 @@ extension Store {
             }
             try await sql.raw(
                 """
-                INSERT INTO messages (id, message_id, mail_from, rcpt_to, helo, client_ip, size, raw, instance_id,
-                                      received_at, payload, created_at, updated_at)
+                INSERT INTO messages (id, message_id, mail_from, rcpt_to, helo, client_ip, size, raw, raw_chunks,
+                                      instance_id, received_at, payload, created_at, updated_at)
                 VALUES (\(bind: message.id), \(bind: message.messageID), \(bind: message.mailFrom),
                         \(bind: JSONColumn(message.recipients)), \(bind: message.helo), \(bind: message.clientIP),
-                        \(bind: message.raw.count), \(bind: message.raw), \(bind: message.instanceID),
+                        \(bind: size), \(bind: BlobColumn(chunks.count == 1 ? Self.bytes(chunks[0], of: message.raw) : ByteBuffer())),
+                        \(bind: chunks.count == 1 ? 0 : chunks.count), \(bind: message.instanceID),
                         \(bind: message.receivedAt), \(messagePayload),
                         \(bind: stamp), \(bind: stamp))
                 """
             ).run()
+            if chunks.count > 1 {
+                for (seq, range) in chunks.enumerated() {
+                    try await sql.raw(
+                        """
+                        INSERT INTO message_chunks (message_id, seq, data)
+                        VALUES (\(bind: message.id), \(bind: seq), \(bind: BlobColumn(Self.bytes(range, of: message.raw))))
+                        """
+                    ).run()
+                }
+            }
             for delivery in deliveries {
                 try await sql.raw(
                     """
@@ -132,11 +162,45 @@ extension Store {
     }
 
     /// The raw bytes of a stored message.
+    /// The stored message, trace field first (put together from its chunks when it was stored in chunks).
     public func rawMessage(id: UUID) async throws -> Data? {
         try await database.withConnection { sql in
-            try await sql.raw("SELECT raw FROM messages WHERE id = \(bind: id)").first()?.decode(
-                column: "raw", as: Data.self)
+            guard let row = try await sql.raw("SELECT raw, raw_chunks FROM messages WHERE id = \(bind: id)").first()
+            else { return nil }
+            guard try row.decode(column: "raw_chunks", as: Int.self) > 0 else {
+                return try row.decode(column: "raw", as: Data.self)
+            }
+            var raw = Data()
+            for chunk in try await sql.raw(
+                "SELECT data FROM message_chunks WHERE message_id = \(bind: id) ORDER BY seq"
+            ).all() {
+                raw.append(try chunk.decode(column: "data", as: Data.self))
+            }
+            return raw
         }
+    }
+
+    /// Octets per row of `message_chunks`: a message larger than this is written in pieces of this size.
+    public static let rawChunkSize = 1 << 20
+
+    /// The byte ranges of the chunks of a message of `size` octets (one range, maybe empty, when it fits in one).
+    static func chunkRanges(size: Int) -> [Range<Int>] {
+        guard size > rawChunkSize else { return [0..<size] }
+        return stride(from: 0, to: size, by: rawChunkSize).map { $0..<min($0 + rawChunkSize, size) }
+    }
+
+    /// The octets at `range` of the concatenation of `parts`, copied into one buffer.
+    static func bytes(_ range: Range<Int>, of parts: [[UInt8]]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(range.count)
+        var offset = 0
+        for part in parts {
+            let lower = max(range.lowerBound, offset)
+            let upper = min(range.upperBound, offset + part.count)
+            if lower < upper { buffer.writeBytes(part[(lower - offset)..<(upper - offset)]) }
+            offset += part.count
+        }
+        return buffer
     }
 
     public func messageCount() async throws -> Int {

@@ -92,7 +92,7 @@ struct RulesCommand: AsyncParsableCommand {
                 }
                 bytes = Array(data)
             }
-            let message = MIMEParser.parse(bytes)
+            let message = MIMEParser.parse(bytes, limits: MailFacts.parseLimits)
             guard let recipient = rcptTo ?? message.to.first?.address else {
                 throw fail("the message has no To address: give --rcpt-to")
             }

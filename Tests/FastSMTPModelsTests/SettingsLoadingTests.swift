@@ -43,6 +43,8 @@ struct SettingsLoadingTests {
             "FASTSMTP_WORKER_POLL_INTERVAL": "0.5",
             "FASTSMTP_WORKER_LEASE": "45",
             "FASTSMTP_WEBHOOK_HOST_CONCURRENCY": "2",
+            "FASTSMTP_SMTP_SPOOL_THRESHOLD": "65536",
+            "FASTSMTP_SMTP_MAX_INFLIGHT_BYTES": "999999999",
             "FASTSMTP_SHUTDOWN_TIMEOUT": "12.5",
             "FASTSMTP_RETENTION_DAYS": "7.5",
             "FASTSMTP_WEBHOOK_INCLUDE_RAW": "true",
@@ -99,6 +101,8 @@ struct SettingsLoadingTests {
             #expect(s.workerPollInterval == 0.5)
             #expect(s.workerLease == 45)
             #expect(s.webhookHostConcurrency == 2)
+            #expect(s.smtpSpoolThreshold == 65536)
+            #expect(s.smtpMaxInFlightBytes == 999_999_999)
             #expect(s.shutdownTimeout == 12.5)
             #expect(s.rootAPIKey == "root-key-123")
             #expect(s.apiKeyHashAlgorithm == "sha512")

@@ -46,7 +46,7 @@ struct PayloadStorageTests {
                     #expect(rcptTo == expected, "\(recipient) saw \(rcptTo)")
                     #expect((message["text"] as? String)?.count == body.count)
                 }
-                // Stored: the text once in the message row; each delivery row holds only its small part.
+                // Stored: the text once, in the stored message; the payload parts are small.
                 let messageID = try #require(UUID(uuidString: queueID))
                 let sizes = try await server.app.database.withConnection { sql in
                     let cast = server.app.database.dialect == .postgresql ? "::text" : ""
@@ -58,7 +58,9 @@ struct PayloadStorageTests {
                     ).all().map { try $0.decode(column: "n", as: Int.self) }
                     return (message: message ?? 0, deliveries: deliveries)
                 }
-                #expect(sizes.message > body.count)
+                // The message row's payload part holds no body: the worker takes it from the stored message.
+                #expect(sizes.message < 4_000, "message payload part: \(sizes.message) bytes")
+                #expect(try await server.store.rawMessage(id: messageID)?.count ?? 0 > body.count)
                 #expect(sizes.deliveries.count == 11)
                 #expect(sizes.deliveries.allSatisfy { $0 < 2_000 }, "delivery rows: \(sizes.deliveries)")
             }
@@ -113,7 +115,7 @@ struct PayloadStorageTests {
     }
 
     @Test(
-        "going back to revision 0005 puts each delivery's whole payload together again",
+        "going back to revision 0005 puts each delivery's payload and each message's chunks together again",
         arguments: TestDatabase.available)
     func downgradeReassembles(database kind: TestDatabase) async throws {
         let url = try await kind.makeMigratedURL()
@@ -125,7 +127,9 @@ struct PayloadStorageTests {
                 domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/x")
             let transcript = try await SMTPTestClient.send(
                 port: server.smtpPort, to: ["alice@example.com"],
-                message: SMTPTestClient.message(subject: "old times", to: "alice@example.com"))
+                message: SMTPTestClient.message(
+                    subject: "old times", to: "alice@example.com",
+                    body: String(repeating: "stored in chunks since revision 0006\n", count: 40_000)))
             return try #require(transcript.queueID)
         }
         let messageID = try #require(UUID(uuidString: queueID))
@@ -133,6 +137,8 @@ struct PayloadStorageTests {
             let store = Store(database: database)
             let delivery = try #require(try await store.deliveries(storedMessageID: messageID).first)
             let expected = try #require(try await store.deliveryPayload(id: delivery.id))
+            let raw = try #require(try await store.rawMessage(id: messageID))
+            #expect(raw.count > Store.rawChunkSize)
             _ = try await Migrator(database: database, logger: .quiet).downgrade(to: "0005")
             let json = try await database.withConnection { sql in
                 let cast = database.dialect == .postgresql ? "::text" : ""
@@ -144,6 +150,29 @@ struct PayloadStorageTests {
             #expect(payload == expected)
             #expect(payload.message.envelope.rcptTo == ["alice@example.com"])
             #expect(payload.message.subject == "old times")
+            // The chunks are one blob again.
+            let inline = try await database.withConnection { sql in
+                try await sql.raw("SELECT raw FROM messages WHERE id = \(bind: messageID)").first()?.decode(
+                    column: "raw", as: Data.self)
+            }
+            #expect(inline == raw)
+        }
+    }
+}
+
+@Suite("Message chunks")
+struct MessageChunkTests {
+    @Test("chunks cover the pieces exactly, in order, whatever their sizes")
+    func chunksCoverThePieces() {
+        let size = Store.rawChunkSize
+        for pieces in [[0, 10], [10, 0], [3, size * 2 + 5], [size, size], [size + 1], [1, size - 1], [0]] {
+            let parts = pieces.enumerated().map { index, count in [UInt8](repeating: UInt8(index + 1), count: count) }
+            let whole = parts.flatMap { $0 }
+            let ranges = Store.chunkRanges(size: whole.count)
+            #expect(ranges.count == max(1, (whole.count + size - 1) / size))
+            #expect(ranges.allSatisfy { $0.count <= size })
+            let joined = ranges.flatMap { Array(Store.bytes($0, of: parts).readableBytesView) }
+            #expect(joined == whole, "pieces \(pieces)")
         }
     }
 }
