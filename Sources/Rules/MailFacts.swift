@@ -92,6 +92,7 @@ public struct MailFacts: Sendable {
         case .rcptTo: values = [recipient]
         case .tls: values = [tls ? "true" : "false"]
         }
+        if values.allSatisfy({ !$0.isEmpty && $0.utf8.count <= RulesDefaults.maxInputBytes }) { return values }
         return values.compactMap { $0.isEmpty ? nil : Self.capped($0) }
     }
 

@@ -79,28 +79,53 @@ public struct RuleDecision: Sendable, Hashable {
 /// - No terminal rule matched: forward to the recipient's own webhook, with the tags collected.
 public struct RuleBook: Sendable {
     public let rulesets: [CompiledRuleset]
-    /// The distinct fields the rules read; each rule's field as an index into it (per ruleset, per rule).
+    /// The distinct fields the rules read.
     private let fields: [RuleField]
-    private let slots: [[Int]]
+    /// Every rule in evaluation order.
+    private let steps: [Step]
     private let rcptToSlot: Int?
-    private let ruleCount: Int
+
+    /// A rule as the evaluation loop reads it: a trivial value, so the loop costs no reference counting. The
+    /// references are unmanaged: `rulesets` holds the rules for as long as the book exists.
+    private struct Step: Sendable {
+        let rule: Unmanaged<CompiledRule>
+        let condition: Unmanaged<RuleCondition>
+        let ruleID: UUID
+        /// The rule's field, as an index into `fields`.
+        let slot: Int
+        let rulesetIndex: Int
+        let rulesetID: UUID
+        /// Whether it is the last rule of its ruleset.
+        let endsRuleset: Bool
+        let stopOnMatch: Bool
+    }
 
     public init(rulesets: [CompiledRuleset], problems: [RuleBookError] = []) {
         self.rulesets = rulesets
         self.problems = problems
         var fields: [RuleField] = []
         var index: [RuleField: Int] = [:]
-        slots = rulesets.map { ruleset in
-            ruleset.rules.map { rule in
-                if let known = index[rule.condition.field] { return known }
-                index[rule.condition.field] = fields.count
-                fields.append(rule.condition.field)
-                return fields.count - 1
+        var steps: [Step] = []
+        for (rulesetIndex, ruleset) in rulesets.enumerated() {
+            for (ruleIndex, rule) in ruleset.rules.enumerated() {
+                let slot: Int
+                if let known = index[rule.condition.field] {
+                    slot = known
+                } else {
+                    slot = fields.count
+                    index[rule.condition.field] = slot
+                    fields.append(rule.condition.field)
+                }
+                steps.append(
+                    Step(
+                        rule: .passUnretained(rule), condition: .passUnretained(rule.condition), ruleID: rule.id,
+                        slot: slot, rulesetIndex: rulesetIndex, rulesetID: ruleset.id,
+                        endsRuleset: ruleIndex == ruleset.rules.count - 1, stopOnMatch: ruleset.stopOnMatch))
             }
         }
         self.fields = fields
+        self.steps = steps
         rcptToSlot = index[.rcptTo]
-        ruleCount = rulesets.reduce(0) { $0 + $1.rules.count }
     }
 
     /// Rules that could not be compiled (stored before a check existed), left out of evaluation. Never skipped
@@ -133,7 +158,8 @@ public struct RuleBook: Sendable {
 
     /// The decision for one recipient.
     public func evaluate(_ facts: MailFacts, recipient: String) -> RuleDecision {
-        evaluate(facts, recipients: [recipient])[0]
+        var values = [FieldValues?](repeating: nil, count: fields.count)
+        return decide(facts, recipient: recipient, values: &values)
     }
 
     /// The decisions for several recipients of one message; field values are computed once for all of them (only
@@ -142,35 +168,34 @@ public struct RuleBook: Sendable {
         var values = [FieldValues?](repeating: nil, count: fields.count)
         return recipients.map { recipient in
             if let rcptToSlot { values[rcptToSlot] = nil }
-            return decide { slot in
-                if let known = values[slot] { return known }
-                let computed = FieldValues(facts.values(of: fields[slot], recipient: recipient))
-                values[slot] = computed
-                return computed
-            }
+            return decide(facts, recipient: recipient, values: &values)
         }
     }
 
-    private func decide(_ values: (Int) -> FieldValues) -> RuleDecision {
+    /// Runs the rules; `values` holds the field values computed so far (by slot), and gets those computed here.
+    private func decide(_ facts: MailFacts, recipient: String, values: inout [FieldValues?]) -> RuleDecision {
         var decision = RuleDecision(action: .forward, webhookURLOverride: nil, tags: [], rule: nil, trace: [])
-        decision.trace.reserveCapacity(ruleCount)
+        decision.trace.reserveCapacity(steps.count)
         var seenTags = Set<String>()
-        func addTags(_ tags: [String]) {
-            for tag in tags where seenTags.insert(tag).inserted { decision.tags.append(tag) }
-        }
-        for (setIndex, ruleset) in rulesets.enumerated() {
-            var anyMatched = false
-            let slots = self.slots[setIndex]
-            for (ruleIndex, rule) in ruleset.rules.enumerated() {
-                let matched = rule.condition.holds(for: values(slots[ruleIndex]))
-                decision.trace.append(
-                    .init(rulesetID: ruleset.id, ruleset: ruleset.name, ruleID: rule.id, matched: matched))
-                guard matched else { continue }
+        var anyMatched = false
+        for step in steps {
+            if values[step.slot] == nil {
+                values[step.slot] = FieldValues(facts.values(of: fields[step.slot], recipient: recipient))
+            }
+            // The condition borrowed (the book holds it), the field's values matched in place.
+            let matched = step.condition._withUnsafeGuaranteedRef { $0.holds(for: &values[step.slot]!) }
+            decision.trace.append(
+                .init(
+                    rulesetID: step.rulesetID, ruleset: rulesets[step.rulesetIndex].name, ruleID: step.ruleID,
+                    matched: matched))
+            if matched {
                 anyMatched = true
-                if !rule.addTags.isEmpty { addTags(rule.addTags) }
+                let rule = step.rule.takeUnretainedValue()
+                for tag in rule.addTags where seenTags.insert(tag).inserted { decision.tags.append(tag) }
                 if rule.action.isTerminal, decision.rule == nil {
                     decision.rule = DecidingRule(
-                        id: rule.id, rulesetID: ruleset.id, ruleset: ruleset.name, action: rule.action)
+                        id: rule.id, rulesetID: step.rulesetID, ruleset: rulesets[step.rulesetIndex].name,
+                        action: rule.action)
                     switch rule.action {
                     case .drop: decision.action = .drop
                     case .quarantine: decision.action = .quarantine
@@ -180,7 +205,10 @@ public struct RuleBook: Sendable {
                     }
                 }
             }
-            if anyMatched, ruleset.stopOnMatch { break }
+            if step.endsRuleset {
+                if anyMatched, step.stopOnMatch { break }
+                anyMatched = false
+            }
         }
         return decision
     }

@@ -28,8 +28,11 @@ public final class RuleCondition: Sendable {
     let matcher: Matcher
 
     enum Matcher: Sendable {
-        /// `regex`, and equals / contains / starts_with / ends_with as anchored literal patterns: one matching
-        /// mechanism (the linear-time engine, with its literal fast path and case folding) for every text operator.
+        /// equals / contains / starts_with / ends_with: a comparison of bytes (``LiteralMatcher``), with the
+        /// answers of the literal pattern on the regex engine.
+        case literal(LiteralMatcher)
+        /// `regex`, and the literal operators with a value longer than ``LiteralMatcher/maxLength``, as their
+        /// literal pattern.
         case regex(LinearRegex)
         case exists
         case greater(Int)
@@ -62,18 +65,31 @@ public final class RuleCondition: Sendable {
             if op != .equals, value.isEmpty {
                 throw RuleDefinitionError("value", "'\(op.rawValue)' needs a non-empty value")
             }
-            let literal = Self.escapedLiteral(value)
-            let pattern =
-                switch op {
-                case .equals: "\\A\(literal)\\z"
-                case .startsWith: "\\A\(literal)"
-                case .endsWith: "\(literal)\\z"
-                default: literal
+            if value.utf8.count <= LiteralMatcher.maxLength {
+                let position: LiteralMatcher.Position =
+                    switch op {
+                    case .equals: .whole
+                    case .startsWith: .start
+                    case .endsWith: .end
+                    default: .anywhere
+                    }
+                matcher = .literal(LiteralMatcher(value, position: position, caseSensitive: caseSensitive))
+            } else {
+                // A longer value runs as its literal pattern on the automaton: linear in the text whatever the
+                // value, where the byte search could compare most of a long value at every position.
+                let literal = Self.escapedLiteral(value)
+                let pattern =
+                    switch op {
+                    case .equals: "\\A\(literal)\\z"
+                    case .startsWith: "\\A\(literal)"
+                    case .endsWith: "\(literal)\\z"
+                    default: literal
+                    }
+                do {
+                    matcher = .regex(try LinearRegex(pattern, caseInsensitive: !caseSensitive))
+                } catch {
+                    throw RuleDefinitionError("value", "cannot be matched: \(error.message)")
                 }
-            do {
-                matcher = .regex(try LinearRegex(pattern, caseInsensitive: !caseSensitive))
-            } catch {
-                throw RuleDefinitionError("value", "cannot be matched: \(error.message)")
             }
         case .regex:
             do {
@@ -110,12 +126,14 @@ public final class RuleCondition: Sendable {
         }
     }
 
-    /// `text` as a regex that matches exactly it: every ASCII character but letters and digits escaped.
+    /// `text` as a regex that matches exactly it: every ASCII character but letters, digits and `_` (which RE2
+    /// syntax does not let be escaped) escaped. What the literal operators mean: ``LiteralMatcher`` answers as
+    /// this pattern does.
     static func escapedLiteral(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count * 2)
         for scalar in text.unicodeScalars {
-            if scalar.isASCII, !scalar.properties.isAlphabetic, !("0"..."9").contains(scalar) {
+            if scalar.isASCII, !scalar.properties.isAlphabetic, !("0"..."9").contains(scalar), scalar != "_" {
                 if scalar.value < 0x20 || scalar.value == 0x7F {
                     out += "\\x{\(String(scalar.value, radix: 16))}"
                     continue
@@ -128,35 +146,26 @@ public final class RuleCondition: Sendable {
     }
 
     /// Whether the condition holds for these values of its field (any value matching is enough), negation applied.
-    func holds(for values: FieldValues) -> Bool {
-        matches(values) != negate
+    func holds(for values: inout FieldValues) -> Bool {
+        Self.matches(matcher, &values) != negate
     }
 
-    private func matches(_ values: FieldValues) -> Bool {
+    /// (Takes the matcher borrowed, so that a rule costs no reference counting.)
+    private static func matches(_ matcher: borrowing Matcher, _ values: inout FieldValues) -> Bool {
         switch matcher {
         case .exists:
             return !values.raw.isEmpty
+        case .literal(let literal):
+            return literal.matches(&values)
         case .regex(let regex):
-            return values.raw.contains { regex.matches($0) }
+            return values.anyUTF8 { regex.matches(utf8: $0) }
         case .greater(let limit):
-            return values.numbers.contains { $0 > limit }
+            return values.anyNumber { $0 > limit }
         case .less(let limit):
-            return values.numbers.contains { $0 < limit }
+            return values.anyNumber { $0 < limit }
         case .networks(let networks):
-            return values.addresses.contains { address in networks.contains { $0.contains(address) } }
+            return values.anyAddress { address in networks.contains { $0.contains(address) } }
         }
-    }
-}
-
-/// The values of one field of one message, in the forms the operators need: computed on first use, once per
-/// message (a reference, shared by every rule on the field).
-final class FieldValues {
-    let raw: [String]
-    private(set) lazy var numbers: [Int] = raw.compactMap { Int($0) }
-    private(set) lazy var addresses: [IPAddress] = raw.compactMap { IPAddress($0) }
-
-    init(_ raw: [String]) {
-        self.raw = raw
     }
 }
 
@@ -184,7 +193,18 @@ public struct CIDRNetwork: Sendable, Hashable {
 
     /// IPv4-mapped IPv6 clients (`::ffff:192.0.2.1`) match IPv4 networks.
     public func contains(_ candidate: IPAddress) -> Bool {
-        let candidate = address.isIPv4 ? (candidate.ipv4Mapped ?? candidate) : candidate
+        if case .v4(let network) = address {
+            // IPAddress.isIn on the 32-bit values, without its byte arrays.
+            let value: UInt32
+            switch candidate {
+            case .v4(let plain): value = plain
+            case .v6:
+                guard case .v4(let mapped) = candidate.ipv4Mapped else { return false }
+                value = mapped
+            }
+            let mask: UInt32 = prefixLength == 0 ? 0 : UInt32.max << UInt32(32 - prefixLength)
+            return value & mask == network & mask
+        }
         return candidate.isIn(network: address, prefixLength: prefixLength)
     }
 }

@@ -138,6 +138,15 @@ struct RuleBookTests {
         ])
         #expect(later.action == .quarantine)
         #expect(later.tags == ["spf"])
+        // A ruleset without rules matches nothing, so its stop_on_match stops nothing, and a match before it
+        // does not count for it.
+        let empty = Self.decide([
+            Self.ruleset("tags", priority: 1, stop: false, [tagging]),
+            Self.ruleset("empty", priority: 2, stop: true, []),
+            Self.ruleset("drops", priority: 3, [dropping]),
+        ])
+        #expect(empty.action == .drop)
+        #expect(empty.trace.map(\.ruleset) == ["tags", "drops"])
     }
 
     @Test("tag, then forward with an override")

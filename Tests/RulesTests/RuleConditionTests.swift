@@ -46,7 +46,8 @@ struct RuleConditionTests {
     ) throws -> Bool {
         let condition = try RuleCondition(
             field: field, operator: op, value: value, caseSensitive: caseSensitive, negate: negate)
-        return condition.holds(for: FieldValues(facts.values(of: condition.field, recipient: recipient)))
+        var values = FieldValues(facts.values(of: condition.field, recipient: recipient))
+        return condition.holds(for: &values)
     }
 
     struct TextCase: CustomTestStringConvertible, Sendable {

@@ -1,35 +1,59 @@
-/// Finds the next occurrence of any of a few byte values (at most ``maxBytes``), 16 bytes at a time.
+/// Finds the next occurrence of any of a few byte values, 16 bytes at a time: at most ``maxBytes`` values, or
+/// values that form at most ``maxRanges`` runs of consecutive bytes (such as the digits).
 ///
-/// Used to skip ahead while nothing can start a match: by the literal search (the literal's first byte, in
+/// Used to skip ahead while nothing can start a match: by the literal search (the literal's rarest byte, in
 /// both cases when folded) and by the lazy DFA in its idle state (the bytes that can begin a match).
 struct ByteScanner: Sendable {
     static let maxBytes = 8
+    static let maxRanges = 4
 
-    private let first: SIMD16<UInt8>
-    private let second: SIMD16<UInt8>
-    private let third: SIMD16<UInt8>
-    private let fourth: SIMD16<UInt8>
-    private let more: [SIMD16<UInt8>]
+    private enum Kind: Sendable {
+        /// Up to 4 values, compared with `low`.
+        case fewBytes
+        /// Up to 8 values, compared with `low` and `high`.
+        case manyBytes
+        /// Up to 4 runs: a byte is in one when `byte &- low[i] <= high[i]`.
+        case ranges
+    }
+
+    private let kind: Kind
+    private let low: (SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>)
+    private let high: (SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>, SIMD16<UInt8>)
     /// The byte values, as a 256-bit map.
     private let bitmap: SIMD4<UInt64>
 
-    /// nil when `bytes` is empty or has more than ``maxBytes`` distinct values.
+    /// nil when `bytes` is empty, or has more than ``maxBytes`` distinct values in more than ``maxRanges`` runs.
     init?(_ bytes: some Sequence<UInt8>) {
         let values = Array(Set(bytes)).sorted()
-        guard !values.isEmpty, values.count <= Self.maxBytes else { return nil }
-        func splat(_ index: Int) -> SIMD16<UInt8> {
-            SIMD16(repeating: values[min(index, values.count - 1)])
-        }
-        first = splat(0)
-        second = splat(1)
-        third = splat(2)
-        fourth = splat(3)
-        more = values.count > 4 ? (4..<Self.maxBytes).map(splat) : []
+        guard !values.isEmpty else { return nil }
         var bitmap = SIMD4<UInt64>()
         for value in values {
             bitmap[Int(value >> 6)] |= 1 << UInt64(value & 63)
         }
         self.bitmap = bitmap
+        func splat(_ list: [UInt8], _ index: Int) -> SIMD16<UInt8> {
+            SIMD16(repeating: list[min(index, list.count - 1)])
+        }
+        if values.count <= Self.maxBytes {
+            kind = values.count <= 4 ? .fewBytes : .manyBytes
+            low = (splat(values, 0), splat(values, 1), splat(values, 2), splat(values, 3))
+            high = (splat(values, 4), splat(values, 5), splat(values, 6), splat(values, 7))
+            return
+        }
+        var starts: [UInt8] = []
+        var spans: [UInt8] = []
+        for value in values {
+            if let start = starts.last, let span = spans.last, value == start &+ span &+ 1 {
+                spans[spans.count - 1] = span + 1
+            } else {
+                starts.append(value)
+                spans.append(0)
+            }
+        }
+        guard starts.count <= Self.maxRanges else { return nil }
+        kind = .ranges
+        low = (splat(starts, 0), splat(starts, 1), splat(starts, 2), splat(starts, 3))
+        high = (splat(spans, 0), splat(spans, 1), splat(spans, 2), splat(spans, 3))
     }
 
     @inline(__always)
@@ -42,23 +66,30 @@ struct ByteScanner: Sendable {
         guard let base = text.baseAddress else { return text.count }
         let count = text.count
         var index = start
-        if more.isEmpty {
+        let (low0, low1, low2, low3) = low
+        let (high0, high1, high2, high3) = high
+        switch kind {
+        case .fewBytes:
             while index &+ 16 <= count {
                 let chunk = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<UInt8>.self)
-                let hit = (chunk .== first) .| (chunk .== second) .| (chunk .== third) .| (chunk .== fourth)
+                let hit = (chunk .== low0) .| (chunk .== low1) .| (chunk .== low2) .| (chunk .== low3)
                 if any(hit) { break }
                 index &+= 16
             }
-        } else {
-            let fifth = more[0]
-            let sixth = more[1]
-            let seventh = more[2]
-            let eighth = more[3]
+        case .manyBytes:
             while index &+ 16 <= count {
                 let chunk = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<UInt8>.self)
-                let low = (chunk .== first) .| (chunk .== second) .| (chunk .== third) .| (chunk .== fourth)
-                let high = (chunk .== fifth) .| (chunk .== sixth) .| (chunk .== seventh) .| (chunk .== eighth)
-                if any(low .| high) { break }
+                let first = (chunk .== low0) .| (chunk .== low1) .| (chunk .== low2) .| (chunk .== low3)
+                let second = (chunk .== high0) .| (chunk .== high1) .| (chunk .== high2) .| (chunk .== high3)
+                if any(first .| second) { break }
+                index &+= 16
+            }
+        case .ranges:
+            while index &+ 16 <= count {
+                let chunk = UnsafeRawPointer(base + index).loadUnaligned(as: SIMD16<UInt8>.self)
+                let first = ((chunk &- low0) .<= high0) .| ((chunk &- low1) .<= high1)
+                let second = ((chunk &- low2) .<= high2) .| ((chunk &- low3) .<= high3)
+                if any(first .| second) { break }
                 index &+= 16
             }
         }

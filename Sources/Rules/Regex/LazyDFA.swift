@@ -148,7 +148,7 @@ struct DFACache {
                         scalarClass = Int(asciiClass[Int(byte)])
                         index &+= 1
                     } else {
-                        let (scalar, length) = Self.decode(text, at: index)
+                        let (scalar, length) = UTF8Scalars.decodeMultiByte(text, at: index)
                         scalarClass = program.highClass(of: scalar)
                         index &+= length
                     }
@@ -164,27 +164,6 @@ struct DFACache {
                 return (target == Self.matched ? Self.matched : Self.dead, index, -1)
             }
         }
-    }
-
-    /// Decodes the multi-byte UTF-8 sequence at `index` (Swift strings are valid UTF-8; a truncated sequence,
-    /// which cannot occur, reads as U+FFFD).
-    @inline(__always)
-    private static func decode(_ text: UnsafeBufferPointer<UInt8>, at index: Int) -> (UInt32, Int) {
-        let lead = UInt32(text[index])
-        if lead < 0xE0 {
-            guard index + 1 < text.count else { return (0xFFFD, 1) }
-            return ((lead & 0x1F) << 6 | UInt32(text[index + 1] & 0x3F), 2)
-        }
-        if lead < 0xF0 {
-            guard index + 2 < text.count else { return (0xFFFD, 1) }
-            let value = (lead & 0x0F) << 12 | UInt32(text[index + 1] & 0x3F) << 6 | UInt32(text[index + 2] & 0x3F)
-            return (value, 3)
-        }
-        guard index + 3 < text.count else { return (0xFFFD, 1) }
-        let value =
-            (lead & 0x07) << 18 | UInt32(text[index + 1] & 0x3F) << 12 | UInt32(text[index + 2] & 0x3F) << 6
-            | UInt32(text[index + 3] & 0x3F)
-        return (value, 4)
     }
 
     // MARK: - Construction

@@ -77,7 +77,13 @@ public struct LinearRegex: Sendable {
         return matches(String(input))
     }
 
-    private func matches(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// True when the pattern matches anywhere in `text`, valid UTF-8 taken as a whole text.
+    func matches(utf8 text: UnsafeBufferPointer<UInt8>) -> Bool {
+        Self.run(engine, on: text)
+    }
+
+    /// (Takes the engine borrowed: a match costs no reference counting.)
+    private static func run(_ engine: borrowing Engine, on text: UnsafeBufferPointer<UInt8>) -> Bool {
         switch engine {
         case .literal(let literal): literal.occurs(in: text)
         case .automaton(let automaton): automaton.matches(text)

@@ -102,7 +102,7 @@ final class RegexProgram: Sendable {
                 let set = builder.sets[Int(builder.arguments[index])]
                 guard set.count(upTo: 17) <= 16 else { return nil }
                 for range in set.ranges {
-                    for scalar in range.lower...range.upper { bytes.insert(leadByte(of: scalar)) }
+                    for scalar in range.lower...range.upper { bytes.insert(UTF8Scalars.leadByte(of: scalar)) }
                 }
             case .split:
                 stack += [builder.next[index], builder.alternative[index]]
@@ -111,16 +111,6 @@ final class RegexProgram: Sendable {
             }
         }
         return ByteScanner(bytes)
-    }
-
-    /// The first byte of the UTF-8 form of `scalar`.
-    private static func leadByte(of scalar: UInt32) -> UInt8 {
-        switch scalar {
-        case ..<0x80: UInt8(scalar)
-        case ..<0x800: UInt8(0xC0 | scalar >> 6)
-        case ..<0x1_0000: UInt8(0xE0 | scalar >> 12)
-        default: UInt8(0xF0 | scalar >> 18)
-        }
     }
 
     /// The class of a scalar at or above U+0080.
