@@ -90,14 +90,6 @@ extension APIHandler {
         guard let dispatcher else {
             throw APIProblem(status: .unprocessableContent, detail: "webhook testing is not available on this instance")
         }
-        if let reason = await WebhookTarget.check(url: body.webhookUrl) {
-            return .ok(
-                .init(
-                    body: .json(
-                        .init(
-                            webhookUrl: body.webhookUrl, success: false, statusCode: nil, latencyMs: 0,
-                            responseExcerpt: "", error: reason))))
-        }
         let payload = SamplePayload.make(
             subject: body.subject, from: body.from, text: body.body, hostname: settings.smtpHostname)
         let encoder = JSONEncoder()
@@ -110,7 +102,10 @@ extension APIHandler {
         let latency =
             Double(attempt.latency.components.seconds) * 1000 + Double(attempt.latency.components.attoseconds) / 1e15
         var error: String?
-        if case .transportError(let message) = attempt.result { error = message }
+        switch attempt.result {
+        case .transportError(let message), .refused(let message): error = message
+        case .response: break
+        }
         let code = attempt.statusCode
         return .ok(
             .init(

@@ -11,7 +11,10 @@ extension APIHandler {
         } catch {
             throw .invalid(field, "\(error)")
         }
-        if let host = URLComponents(string: url)?.host, let reason = WebhookTarget.deniedReason(host: host) {
+        // Refused early where the URL alone says so; every request is checked again on the address it goes to.
+        if let host = URLComponents(string: url)?.host,
+            let reason = WebhookTarget(settings: settings).refusal(forHost: host)
+        {
             throw .invalid(field, reason)
         }
     }

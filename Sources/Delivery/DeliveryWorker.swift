@@ -302,6 +302,8 @@ public struct DeliveryWorker: Service {
                 : "HTTP \(code)" + (excerpt.isEmpty ? "" : ": \(excerpt.prefix(200))")
         case .transportError(let message):
             error = message
+        case .refused(let reason):
+            error = "refused: \(reason)"
         }
         switch policy.decide(attemptsMade: attemptsMade, result: attempt.result, now: now) {
         case .delivered:

@@ -18,32 +18,46 @@ public struct WebhookAttempt: Sendable, Equatable {
     }
 }
 
-/// POSTs payloads to webhooks with AsyncHTTPClient: a timeout per request, no redirects followed
-/// (a webhook that redirects is misconfigured; following it could leak the payload).
+/// POSTs payloads to webhooks with AsyncHTTPClient: the destination checked on the address connected to
+/// (``WebhookGuard``, ``PinnedHTTPClients``), the whole exchange bounded by the timeout, no redirects followed (a
+/// webhook that redirects is misconfigured; following it could leak the payload or lead past the check).
+///
+/// The worker and test-webhook both send through ``post(url:body:headers:deliveryID:signingSecret:logger:)``, so
+/// nothing reaches the network without the check. ``shutdown()`` closes its clients.
 public struct WebhookDispatcher: Sendable {
     public static let excerptLimit = 512
     public static let userAgent = "FastSMTP/\(FastSMTPVersion.current)"
 
-    let client: HTTPClient
+    public let targets: WebhookGuard
+    let clients: PinnedHTTPClients
     let timeout: TimeAmount
 
-    public init(client: HTTPClient, timeout: Duration) {
-        self.client = client
+    public init(targets: WebhookGuard, timeout: Duration) {
+        self.init(targets: targets, clients: PinnedHTTPClients(base: Self.clientConfiguration), timeout: timeout)
+    }
+
+    private init(targets: WebhookGuard, clients: PinnedHTTPClients, timeout: Duration) {
+        self.targets = targets
+        self.clients = clients
         self.timeout = .nanoseconds(
             Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
     }
 
-    /// The same dispatcher with another per-request timeout.
+    /// The same dispatcher (same clients) with another timeout.
     public func with(timeout: Duration) -> WebhookDispatcher {
-        WebhookDispatcher(client: client, timeout: timeout)
+        WebhookDispatcher(targets: targets, clients: clients, timeout: timeout)
     }
 
-    /// A client configured for webhooks. The caller owns it and must shut it down.
-    public static func makeHTTPClient() -> HTTPClient {
+    /// Closes every client; requests in flight finish first.
+    public func shutdown() async {
+        await clients.shutdown()
+    }
+
+    static var clientConfiguration: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .enabled(limit: .size(1 << 20))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return configuration
     }
 
     /// POSTs `body` as JSON to `url` with the recipient's `headers` (which may not override Content-Type or the
@@ -53,6 +67,17 @@ public struct WebhookDispatcher: Sendable {
         logger: Logger
     ) async -> WebhookAttempt {
         let started = ContinuousClock.now
+        let client: HTTPClient
+        switch await targets.check(url: url) {
+        case .refused(let reason):
+            // Never sent: no connection is opened to a destination the policy refuses.
+            return WebhookAttempt(result: .refused(reason), responseExcerpt: "", latency: ContinuousClock.now - started)
+        case .unresolved(let message):
+            return WebhookAttempt(
+                result: .transportError(message), responseExcerpt: "", latency: ContinuousClock.now - started)
+        case .allowed(let host, let address):
+            client = clients.client(host: host, address: address)
+        }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) {

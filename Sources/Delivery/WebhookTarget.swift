@@ -1,101 +1,142 @@
 import DNSClient
 import FastSMTPModels
 import Foundation
-import NIOCore
-import NIOPosix
 
-/// Where webhooks may not go (DESIGN §5): link-local networks and cloud metadata endpoints by default.
+/// Where webhooks may go (DESIGN §5), decided on the address actually connected to.
 ///
-/// Checked twice: on the URL's host when a recipient is saved (literal addresses and known metadata names), and on
-/// every resolved address just before each delivery (`check(url:)`). A name that re-resolves between the check and
-/// the connection (DNS rebinding) is not caught; the default deny-list targets the metadata endpoints that matter.
+/// Every attempt resolves the URL's host once (``WebhookGuard``), checks every address against this policy, and
+/// connects to the checked address (the HTTP client is pinned to it; SNI and `Host` stay the name), so neither a
+/// numeric spelling of a denied address nor a name that re-resolves (DNS rebinding) reaches a denied network.
+///
+/// Denied always: link-local networks (169.254.0.0/16, fe80::/10, where cloud metadata services live), the metadata
+/// addresses and names of the big clouds, 0.0.0.0/8 and multicast; `FASTSMTP_WEBHOOK_DENY_NETWORKS` adds networks.
+/// `FASTSMTP_WEBHOOK_ALLOW_NETWORKS` lets an address through a denied network when the allow entry is more specific
+/// (a longer prefix) than every denied network that holds it. Loopback and private ranges are allowed by default:
+/// self-hosted n8n lives there.
 public struct WebhookTarget: Sendable {
     public struct Network: Sendable, Hashable, CustomStringConvertible {
         public var address: IPAddress
         public var prefixLength: Int
 
         /// Parses `a.b.c.d/n`, `x::y/n` or a bare address (a host route).
-        public init?(_ text: String) {
-            let parts = text.split(separator: "/", maxSplits: 1)
-            guard let address = IPAddress(parts[0]) else { return nil }
+        public init?(_ text: some StringProtocol) {
+            let text = text.trimmingCharacters(in: .whitespaces)
+            let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let first = parts.first, let address = IPAddress(first) else { return nil }
             let maxLength = address.isIPv4 ? 32 : 128
-            let length = parts.count == 2 ? Int(parts[1]) : maxLength
-            guard let length, (0...maxLength).contains(length) else { return nil }
+            var length = maxLength
+            if parts.count == 2 {
+                guard !parts[1].isEmpty, parts[1].allSatisfy(\.isASCIIDigit), let parsed = Int(parts[1]),
+                    parsed <= maxLength
+                else { return nil }
+                length = parsed
+            }
             self.address = address
             self.prefixLength = length
         }
 
         public func contains(_ ip: IPAddress) -> Bool {
-            let ip = ip.ipv4Mapped ?? ip
-            return ip.isIn(network: address, prefixLength: prefixLength)
+            (ip.ipv4Mapped ?? ip).isIn(network: address, prefixLength: prefixLength)
         }
 
         public var description: String { "\(address)/\(prefixLength)" }
     }
 
+    /// Denied whatever the settings say (unless a more specific allow entry lets an address through).
     public static let defaultDeniedNetworks: [Network] = [
-        "169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32",
-    ].compactMap(Network.init)
+        "169.254.0.0/16", "fe80::/10", "0.0.0.0/8", "224.0.0.0/4", "ff00::/8", "fd00:ec2::254/128",
+        "100.100.100.200/32",
+    ].compactMap { Network($0) }
 
-    static let resolveTimeout: Duration = .seconds(3)
-
+    /// Cloud metadata service names (compared without a trailing dot, case-insensitively).
     static let deniedHostNames: Set<String> = ["metadata.google.internal", "metadata", "instance-data"]
 
-    /// Why `host` (a name or a literal address) may not receive webhooks, or nil if it may.
-    public static func deniedReason(host: String, networks: [Network] = defaultDeniedNetworks) -> String? {
-        var host = host.lowercased()
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if deniedHostNames.contains(host) { return "webhooks may not target the cloud metadata service (\(host))" }
-        if let ip = IPAddress(host), let network = networks.first(where: { $0.contains(ip) }) {
-            return "webhooks may not target \(ip) (in the denied network \(network))"
-        }
-        return nil
+    public var denied: [Network]
+    public var allowed: [Network]
+
+    public init(denied: [Network] = [], allowed: [Network] = []) {
+        self.denied = Self.defaultDeniedNetworks + denied
+        self.allowed = allowed
     }
 
-    /// Resolves the URL's host and refuses if any of its addresses is in a denied network.
-    public static func check(url: String, networks: [Network] = defaultDeniedNetworks) async -> String? {
-        guard let host = URLComponents(string: url)?.host else { return "webhook URL has no host" }
-        if let reason = deniedReason(host: host, networks: networks) { return reason }
-        if IPAddress(host) != nil { return nil }
-        // Bounded: a name that does not resolve in time is left to the HTTP client, which fails on it the same way.
-        let addresses = (try? await withTimeout(resolveTimeout) { try await resolve(host) }) ?? []
-        for ip in addresses {
-            if let network = networks.first(where: { $0.contains(ip) }) {
-                return "webhook host \(host) resolves to \(ip), in the denied network \(network)"
-            }
-        }
-        return nil
+    /// The policy the settings describe (both lists were validated when the settings were loaded).
+    public init(settings: Settings) {
+        self.init(
+            denied: settings.webhookDenyNetworks.compactMap { Network($0) },
+            allowed: settings.webhookAllowNetworks.compactMap { Network($0) })
     }
 
-    /// getaddrinfo on the blocking thread pool.
-    static func resolve(_ host: String) async throws -> [IPAddress] {
-        try await NIOThreadPool.singleton.runIfActive {
-            var hints = addrinfo()
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-            var result: UnsafeMutablePointer<addrinfo>?
-            guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
-            defer { freeaddrinfo(first) }
-            var addresses: [IPAddress] = []
-            var cursor: UnsafeMutablePointer<addrinfo>? = first
-            while let info = cursor {
-                if let sockaddr = info.pointee.ai_addr {
-                    switch Int32(info.pointee.ai_family) {
-                    case AF_INET:
-                        sockaddr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                            let raw = UInt32(bigEndian: sin.pointee.sin_addr.s_addr)
-                            addresses.append(.v4(raw))
-                        }
-                    case AF_INET6:
-                        sockaddr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
-                            let bytes = withUnsafeBytes(of: sin6.pointee.sin6_addr) { Array($0) }
-                            if let ip = IPAddress(bytes: bytes) { addresses.append(ip) }
-                        }
-                    default: break
-                    }
-                }
-                cursor = info.pointee.ai_next
-            }
-            return addresses
-        }
+    /// Why `ip` may not receive webhooks, or nil when it may.
+    public func refusal(for ip: IPAddress) -> String? {
+        let ip = ip.ipv4Mapped ?? ip
+        let holding = denied.filter { $0.contains(ip) }
+        guard let widest = holding.max(by: { $0.prefixLength < $1.prefixLength }) else { return nil }
+        if allowed.contains(where: { $0.contains(ip) && $0.prefixLength > widest.prefixLength }) { return nil }
+        return "webhooks may not target \(ip) (in the denied network \(widest))"
     }
+
+    /// Why `host` may not receive webhooks by its name or literal form alone, or nil: a metadata name, or an address
+    /// in any spelling (``WebhookHost/literalAddress(_:)``) that the policy refuses.
+    public func refusal(forHost host: String) -> String? {
+        let name = WebhookHost.normalizedName(host)
+        if Self.deniedHostNames.contains(name) { return "webhooks may not target the cloud metadata service (\(name))" }
+        if let ip = WebhookHost.literalAddress(host) { return refusal(for: ip) }
+        return nil
+    }
+}
+
+/// The forms a host of a webhook URL comes in.
+public enum WebhookHost {
+    /// Lower-cased, brackets and one trailing dot removed.
+    public static func normalizedName(_ host: String) -> String {
+        var name = host.lowercased()
+        if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        if name.hasSuffix(".") { name.removeLast() }
+        return name
+    }
+
+    /// The address a host names by itself, in every numeric form a resolver accepts (`inet_aton`'s, which is what
+    /// getaddrinfo and browsers use): dotted quads with 1–4 parts, each decimal, octal (`0` prefix) or hex (`0x`);
+    /// one 32-bit number (`2852039166`, `0xa9fea9fe`); IPv6 in brackets, IPv4-mapped and -compatible forms
+    /// included. Nil for a name.
+    public static func literalAddress(_ host: String) -> IPAddress? {
+        let name = normalizedName(host)
+        if name.contains(":") {
+            guard let ip = IPAddress(name) else { return nil }
+            // ::a.b.c.d (IPv4-compatible, deprecated) reaches the IPv4 address on many stacks: treat it as one.
+            if case .v6(let b) = ip, b[0..<12].allSatisfy({ $0 == 0 }), !(b[12] == 0 && b[13] == 0 && b[14] == 0) {
+                return IPAddress(bytes: b[12..<16])
+            }
+            return ip.ipv4Mapped ?? ip
+        }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...4).contains(parts.count) else { return nil }
+        var values: [UInt64] = []
+        for part in parts {
+            guard let value = number(part) else { return nil }
+            values.append(value)
+        }
+        // The last part fills the remaining bytes: a.b.c.d, a.b.(16 bits), a.(24 bits), (32 bits).
+        let leading = values.dropLast()
+        guard leading.allSatisfy({ $0 <= 0xFF }), let last = values.last else { return nil }
+        let lastBits = 8 * (5 - values.count)
+        guard last < (UInt64(1) << lastBits) else { return nil }
+        var address: UInt64 = 0
+        for value in leading { address = address << 8 | value }
+        address = address << lastBits | last
+        return .v4(UInt32(address))
+    }
+
+    /// One part of an inet_aton address: decimal, `0`-prefixed octal or `0x`-prefixed hex; nil if it is not one.
+    private static func number(_ text: Substring) -> UInt64? {
+        guard !text.isEmpty, text.count <= 34 else { return nil }
+        if text.hasPrefix("0x") { return text.count == 2 ? 0 : UInt64(text.dropFirst(2), radix: 16) }
+        if text.hasPrefix("0"), text.count > 1 { return UInt64(text.dropFirst(), radix: 8) }
+        guard text.allSatisfy(\.isASCIIDigit) else { return nil }
+        return UInt64(text)
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -43,20 +43,21 @@ public final class FastSMTPApplication: Sendable {
     public let smtpServer: SMTPServer?
     public let apiPort = PortPromise()
     let logger: Logger
-    let httpClient: HTTPClient?
+    /// Sends webhooks (worker and test-webhook); nil for an SMTP-only instance.
+    let dispatcher: WebhookDispatcher?
     /// The superuser key (settings, or generated on first start).
     let rootAPIKey: String?
 
     /// Opens the database and checks its schema: on SQLite pending migrations are applied; on PostgreSQL and
     /// MariaDB (shared by replicas, migrated by a job) a schema that is behind stops startup.
-    /// - Parameter resolver: DNS for DKIM and SPF; by default the stub resolver over `FASTSMTP_DNS_SERVERS` or
-    ///   /etc/resolv.conf (tests pass a zone).
+    /// - Parameter resolver: DNS for DKIM, SPF and webhook hosts; by default the stub resolver over
+    ///   `FASTSMTP_DNS_SERVERS` or /etc/resolv.conf (tests pass a zone).
     public static func make(
         settings: Settings, roles: Roles = .all, logger: Logger,
         resolver: (any DNSResolver)? = nil
     ) async throws -> FastSMTPApplication {
         var resolver = resolver
-        if resolver == nil, roles.smtp {
+        if resolver == nil, roles.smtp || roles.worker || roles.api {
             do {
                 resolver = try StubResolver(configuration: .fromSystem(), logger: logger)
             } catch {
@@ -113,7 +114,12 @@ public final class FastSMTPApplication: Sendable {
         self.logger = logger
         self.store = Store(database: database)
         self.wakeup = DeliveryWakeup()
-        self.httpClient = roles.worker || roles.api ? WebhookDispatcher.makeHTTPClient() : nil
+        self.dispatcher =
+            roles.worker || roles.api
+            ? WebhookDispatcher(
+                targets: WebhookGuard(policy: WebhookTarget(settings: settings), resolver: resolver),
+                timeout: .seconds(settings.webhookTimeout))
+            : nil
         self.rootAPIKey = rootAPIKey
         if roles.smtp {
             func seconds(_ value: Double) -> Duration { .milliseconds(Int64(min(value, 1e12) * 1000)) }
@@ -166,8 +172,7 @@ public final class FastSMTPApplication: Sendable {
     public func services() throws -> [any Service] {
         var services: [any Service] = [database]
         let migrator = Migrator(database: database, logger: logger)
-        let dispatcher = httpClient.map { WebhookDispatcher(client: $0, timeout: .seconds(settings.webhookTimeout)) }
-        if let httpClient { services.append(HTTPClientService(client: httpClient)) }
+        if let dispatcher { services.append(HTTPClientService(dispatcher: dispatcher)) }
         if roles.smtp || roles.api, database.supportsNotifications {
             services.append(RuleChangeListener(store: store))
         }
@@ -215,7 +220,7 @@ public final class FastSMTPApplication: Sendable {
     /// Releases what ``make(settings:roles:logger:resolver:)`` opened, for an application whose service group will
     /// never run (building it failed). A group that ran has closed everything itself; never call both.
     public func close() async {
-        try? await httpClient?.shutdown()
+        await dispatcher?.shutdown()
         try? await database.close()
     }
 
@@ -242,13 +247,13 @@ public final class FastSMTPApplication: Sendable {
     }
 }
 
-/// Shuts the webhook HTTP client down when the group stops (after the worker, which is listed later).
+/// Shuts the webhook HTTP clients down when the group stops (after the worker, which is listed later).
 struct HTTPClientService: Service {
-    let client: HTTPClient
+    let dispatcher: WebhookDispatcher
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await client.shutdown()
+        await dispatcher.shutdown()
     }
 }
 

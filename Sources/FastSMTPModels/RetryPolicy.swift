@@ -20,6 +20,8 @@ public struct RetryPolicy: Sendable, Equatable {
         case response(statusCode: Int, retryAfter: String?)
         /// Connect refused, timeout, DNS, TLS... (description).
         case transportError(String)
+        /// Never sent: the destination is one webhooks may not reach (reason). Permanent.
+        case refused(String)
     }
 
     public enum Decision: Sendable, Equatable {
@@ -37,6 +39,7 @@ public struct RetryPolicy: Sendable, Equatable {
     public static func isRetryable(_ result: AttemptResult) -> Bool {
         switch result {
         case .transportError: return true
+        case .refused: return false
         case .response(let status, _): return status == 408 || status == 429 || (500...599).contains(status)
         }
     }

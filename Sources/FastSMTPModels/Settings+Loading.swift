@@ -42,6 +42,8 @@ enum SettingsVariable {
     static let workerPollInterval = "FASTSMTP_WORKER_POLL_INTERVAL"
     static let workerLease = "FASTSMTP_WORKER_LEASE"
     static let webhookHostConcurrency = "FASTSMTP_WEBHOOK_HOST_CONCURRENCY"
+    static let webhookDenyNetworks = "FASTSMTP_WEBHOOK_DENY_NETWORKS"
+    static let webhookAllowNetworks = "FASTSMTP_WEBHOOK_ALLOW_NETWORKS"
     static let shutdownTimeout = "FASTSMTP_SHUTDOWN_TIMEOUT"
     static let retentionDays = "FASTSMTP_RETENTION_DAYS"
     static let webhookIncludeRaw = "FASTSMTP_WEBHOOK_INCLUDE_RAW"
@@ -123,6 +125,8 @@ extension Settings {
         if let v = try reader.double(V.workerPollInterval) { s.workerPollInterval = v }
         if let v = try reader.double(V.workerLease) { s.workerLease = v }
         if let v = try reader.int(V.webhookHostConcurrency) { s.webhookHostConcurrency = v }
+        if let v = reader.string(V.webhookDenyNetworks) { s.webhookDenyNetworks = Self.list(v) }
+        if let v = reader.string(V.webhookAllowNetworks) { s.webhookAllowNetworks = Self.list(v) }
         if let v = try reader.double(V.shutdownTimeout) { s.shutdownTimeout = v }
         if let v = try reader.double(V.retentionDays) { s.retentionDays = v }
         if let v = try reader.bool(V.webhookIncludeRaw) { s.webhookIncludeRaw = v }
@@ -241,5 +245,12 @@ extension SettingsError {
         }
         if shown.count > 200 { shown = String(shown.prefix(200)) + "..." }
         return "'\(shown)'"
+    }
+}
+
+extension Settings {
+    /// A comma-separated list: entries trimmed, empty ones dropped.
+    static func list(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

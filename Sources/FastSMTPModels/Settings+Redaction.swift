@@ -51,6 +51,8 @@ extension Settings {
             (V.workerPollInterval, String(workerPollInterval)),
             (V.workerLease, String(workerLease)),
             (V.webhookHostConcurrency, String(webhookHostConcurrency)),
+            (V.webhookDenyNetworks, webhookDenyNetworks.joined(separator: ",")),
+            (V.webhookAllowNetworks, webhookAllowNetworks.joined(separator: ",")),
             (V.shutdownTimeout, String(shutdownTimeout)),
             (V.retentionDays, String(retentionDays)),
             (V.webhookIncludeRaw, String(webhookIncludeRaw)),

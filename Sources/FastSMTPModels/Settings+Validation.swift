@@ -75,6 +75,14 @@ extension Settings {
         try Self.requirePositive(workerPollInterval, V.workerPollInterval)
         try Self.requirePositive(webhookHostConcurrency, V.webhookHostConcurrency)
         try Self.requireNonNegative(shutdownTimeout, V.shutdownTimeout)
+        for (name, list) in [
+            (V.webhookDenyNetworks, webhookDenyNetworks), (V.webhookAllowNetworks, webhookAllowNetworks),
+        ] {
+            if let bad = list.first(where: { !Self.isCIDR($0) }) {
+                throw SettingsError(
+                    variable: name, message: "'\(bad)' is not a network (a.b.c.d/n, x::y/n or a bare address)")
+            }
+        }
         if webhookMaxInlineAttachmentBytes < 0 {
             throw SettingsError(
                 variable: V.webhookMaxInlineAttachmentBytes,
@@ -183,5 +191,27 @@ extension Settings {
         if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw SettingsError(variable: name, message: "must not be empty")
         }
+    }
+}
+
+extension Settings {
+    /// `a.b.c.d/n` (n ≤ 32), `x::y/n` (n ≤ 128) or a bare address, in the strict textual forms (inet_pton).
+    static func isCIDR(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let address = String(parts[0])
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let maxLength: Int
+        if inet_pton(AF_INET, address, &buffer) == 1 {
+            maxLength = 32
+        } else if inet_pton(AF_INET6, address, &buffer) == 1 {
+            maxLength = 128
+        } else {
+            return false
+        }
+        guard parts.count == 2 else { return true }
+        let length = parts[1]
+        guard !length.isEmpty, length.count <= 3, length.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(length)
+        else { return false }
+        return n <= maxLength
     }
 }

@@ -93,6 +93,11 @@ public struct Settings: Sendable, Equatable {
     /// Webhook requests in flight at once to one destination (scheme, host and port), per instance: a black-holed
     /// endpoint holds at most this many workers while the others keep delivering.
     public var webhookHostConcurrency: Int = 4
+    /// CIDR networks webhooks may not reach, besides those always denied (link-local, cloud metadata, 0.0.0.0/8,
+    /// multicast).
+    public var webhookDenyNetworks: [String] = []
+    /// CIDR networks let through a denied network when more specific than it.
+    public var webhookAllowNetworks: [String] = []
     /// Seconds graceful shutdown waits for webhook attempts in flight; those still running then are cancelled and
     /// their deliveries released for retry (nothing is lost, the attempt is not counted).
     public var shutdownTimeout: Double = 30

@@ -43,6 +43,8 @@ struct SettingsLoadingTests {
             "FASTSMTP_WORKER_POLL_INTERVAL": "0.5",
             "FASTSMTP_WORKER_LEASE": "45",
             "FASTSMTP_WEBHOOK_HOST_CONCURRENCY": "2",
+            "FASTSMTP_WEBHOOK_DENY_NETWORKS": "10.0.0.0/8, 192.168.0.0/16,,fc00::/7",
+            "FASTSMTP_WEBHOOK_ALLOW_NETWORKS": "10.1.2.3",
             "FASTSMTP_SMTP_SPOOL_THRESHOLD": "65536",
             "FASTSMTP_SMTP_MAX_INFLIGHT_BYTES": "999999999",
             "FASTSMTP_SHUTDOWN_TIMEOUT": "12.5",
@@ -101,6 +103,8 @@ struct SettingsLoadingTests {
             #expect(s.workerPollInterval == 0.5)
             #expect(s.workerLease == 45)
             #expect(s.webhookHostConcurrency == 2)
+            #expect(s.webhookDenyNetworks == ["10.0.0.0/8", "192.168.0.0/16", "fc00::/7"])
+            #expect(s.webhookAllowNetworks == ["10.1.2.3"])
             #expect(s.smtpSpoolThreshold == 65536)
             #expect(s.smtpMaxInFlightBytes == 999_999_999)
             #expect(s.shutdownTimeout == 12.5)

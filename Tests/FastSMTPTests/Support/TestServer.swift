@@ -41,7 +41,7 @@ struct TestServer: Sendable {
     static func run<R: Sendable>(
         settings: Settings,
         roles: Roles = .all,
-        dns: DNSZoneResolver = DNSZoneResolver(),
+        dns: any DNSResolver = DNSZoneResolver(),
         _ body: @Sendable (TestServer) async throws -> R
     ) async throws -> R {
         let app = try await FastSMTPApplication.make(settings: settings, roles: roles, logger: .quiet, resolver: dns)
