@@ -82,7 +82,15 @@ extension APIHandler {
     }
 
     func testWebhook(_ input: Operations.TestWebhook.Input) async throws -> Operations.TestWebhook.Output {
-        try Principal.get().require(.recipientsWrite)
+        let principal = try Principal.get()
+        try principal.require(.recipientsWrite)
+        // Not a network probe for anyone with a key: only those who administer a domain (or superusers) may test.
+        if !principal.isSuperuser, let user = principal.user {
+            let memberships = try await store.memberships(userID: user.id)
+            guard memberships.contains(where: { $0.role >= .admin }) else {
+                throw APIProblem.forbidden("testing a webhook needs the admin role on a domain, or a superuser")
+            }
+        }
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         try validateWebhookURL(body.webhookUrl)
         let headers = body.webhookHeaders?.additionalProperties ?? [:]

@@ -355,6 +355,28 @@ struct APITests {
                 #expect(unreachable.json["success"] as? Bool == false)
                 #expect(unreachable.json["error"] as? String != nil)
 
+                // Who may test: a domain admin or owner, or a superuser; a plain member may not, whatever the scopes;
+                // and a refused destination is never contacted.
+                let carol = try await api.store.createUser(username: "carol")
+                try await api.store.addMember(domainID: api.domainA.id, userID: carol.id, role: .member)
+                let carolKey = try await api.key(for: carol, scopes: ["recipients:write"])
+                let asMember = try await api.call(
+                    .POST, "/api/v1/test-webhook", key: carolKey, json: ["webhook_url": url])
+                #expect(asMember.status == 403)
+                try await api.store.updateMember(domainID: api.domainA.id, userID: carol.id, role: .admin)
+                let asAdmin = try await api.call(
+                    .POST, "/api/v1/test-webhook", key: carolKey, json: ["webhook_url": url])
+                #expect(asAdmin.status == 200)
+                let asRoot = try await api.call(
+                    .POST, "/api/v1/test-webhook", key: api.rootKey, json: ["webhook_url": url])
+                #expect(asRoot.status == 200)
+                let before = receiver.received.count
+                let metadata = try await api.call(
+                    .POST, "/api/v1/test-webhook", key: api.rootKey,
+                    json: ["webhook_url": "http://2852039166/latest/meta-data/"])
+                #expect(metadata.status == 422)
+                #expect(receiver.received.count == before)
+
                 // The generated client, as fsmtp uses it.
                 let client = Client.fastSMTP(url: URL(string: api.base)!, apiKey: api.aliceKey)
                 let me = try await client.getMe().ok.body.json
