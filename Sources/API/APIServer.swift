@@ -27,7 +27,7 @@ public enum APIServer {
         let router = Router()
         let handler = APIHandler(
             store: store, settings: settings, dispatcher: dispatcher,
-            readiness: { await readiness(migrator) }, openAPIDocument: openAPIDocument,
+            readiness: { await readiness(migrator, logger: logger) }, openAPIDocument: openAPIDocument,
             wakeWorkers: wakeWorkers, logger: logger
         )
         let middleware = AuthAndProblemMiddleware(
@@ -39,7 +39,8 @@ public enum APIServer {
     }
 
     /// Ready: the database answers within 5 s and its schema is this binary's head.
-    static func readiness(_ migrator: Migrator) async -> Components.Schemas.Ready {
+    /// The driver's error goes to the log, not to whoever asks: it may name hosts, users or paths.
+    static func readiness(_ migrator: Migrator, logger: Logger) async -> Components.Schemas.Ready {
         do {
             let applied = try await withTimeout(.seconds(5)) { try await migrator.applied() }
             let current = applied == migrator.migrations.map(\.revision)
@@ -48,9 +49,11 @@ public enum APIServer {
                 schemaHead: migrator.head,
                 error: current ? nil : "database schema is not current: run `fastsmtp db upgrade`")
         } catch {
+            logger.error("readiness: the database check failed", metadata: ["error": "\(String(reflecting: error))"])
             return .init(
-                status: "not ready", database: "unreachable", schemaRevision: nil, schemaHead: migrator.head,
-                error: error is TimeoutError ? "database did not answer within 5 s" : "\(error)")
+                status: "not ready", database: "error", schemaRevision: nil, schemaHead: migrator.head,
+                error: error is TimeoutError
+                    ? "the database did not answer within 5 s" : "the database is not available (see the server log)")
         }
     }
 }

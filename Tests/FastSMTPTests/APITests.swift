@@ -15,6 +15,19 @@ struct APITests {
             let document = try await api.call(.GET, "/api/v1/openapi.yaml", key: nil)
             #expect(document.status == 200)
             #expect(String(decoding: document.body, as: UTF8.self).contains("operationId: createRecipient"))
+
+            // A failing database check says so without the driver's text (that goes to the log).
+            try await api.server.app.database.withConnection { sql in
+                try await sql.raw("ALTER TABLE schema_migrations RENAME COLUMN revision TO revision_away").run()
+            }
+            let failing = try await api.call(.GET, "/api/v1/ready", key: nil)
+            try await api.server.app.database.withConnection { sql in
+                try await sql.raw("ALTER TABLE schema_migrations RENAME COLUMN revision_away TO revision").run()
+            }
+            #expect(failing.status == 503)
+            #expect(failing.json["database"] as? String == "error")
+            let text = String(decoding: failing.body, as: UTF8.self)
+            #expect(!text.contains("revision_away") && !text.contains("column"), "the driver's error leaked: \(text)")
         }
     }
 
