@@ -56,6 +56,9 @@ extension APIHandler {
         try validateWebhookURL(body.webhookUrl)
         let headers = body.webhookHeaders?.additionalProperties ?? [:]
         try Self.validateHeaders(headers)
+        if let name = headers.first(where: { $0.value == Components.Schemas.Recipient.maskedValue })?.key {
+            throw APIProblem.invalid("webhook_headers", "\(name): '********' is how responses hide a value, not one")
+        }
         let recipient = try await store.createRecipient(
             domain: domain, localPart: body.localPart, webhookURL: body.webhookUrl, webhookHeaders: headers,
             isEnabled: body.isEnabled ?? true
@@ -91,8 +94,26 @@ extension APIHandler {
             (input.path.domainId, input.path.recipientId), scope: .recipientsWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
         if let url = body.webhookUrl { try validateWebhookURL(url) }
-        let headers = body.webhookHeaders?.additionalProperties
-        if let headers { try Self.validateHeaders(headers) }
+        var headers = body.webhookHeaders?.additionalProperties
+        if var given = headers {
+            let masked = given.filter { $0.value == Components.Schemas.Recipient.maskedValue }.keys
+            if !masked.isEmpty {
+                guard body.keepHeaderValues == true else {
+                    throw APIProblem.invalid(
+                        "webhook_headers",
+                        "\(masked.sorted().joined(separator: ", ")): '********' is how responses hide a value; send the "
+                            + "real value, or keep_header_values: true to keep the stored one")
+                }
+                for name in masked {
+                    guard let stored = recipient.webhookHeaders[name] else {
+                        throw APIProblem.invalid("webhook_headers", "\(name): no stored value to keep")
+                    }
+                    given[name] = stored
+                }
+            }
+            try Self.validateHeaders(given)
+            headers = given
+        }
         let updated = try await store.updateRecipient(
             id: recipient.id, domainID: domain.id,
             RecipientChanges(

@@ -49,11 +49,15 @@ extension Components.Schemas.Member {
 }
 
 extension Components.Schemas.Recipient {
+    /// What responses show for every header value (write-only, like the signing secret).
+    static let maskedValue = "********"
+
     init(_ recipient: RecipientRecord, domainName: String) {
         self.init(
             id: recipient.id.api, domainId: recipient.domainID.api, localPart: recipient.localPart,
             address: "\(recipient.localPart ?? "*")@\(domainName)", webhookUrl: recipient.webhookURL,
-            webhookHeaders: .init(additionalProperties: recipient.webhookHeaders), isEnabled: recipient.isEnabled,
+            webhookHeaders: .init(additionalProperties: recipient.webhookHeaders.mapValues { _ in Self.maskedValue }),
+            isEnabled: recipient.isEnabled,
             createdAt: recipient.createdAt, updatedAt: recipient.updatedAt)
     }
 }

@@ -241,7 +241,33 @@ struct APITests {
             let id = try #require(created.json["id"] as? String)
             let fetched = try await api.call(.GET, "\(base)/\(id)", key: api.aliceKey)
             #expect(fetched.json["signing_secret"] == nil, "the secret is shown only on creation")
-            #expect((fetched.json["webhook_headers"] as? [String: String])?["Authorization"] == "Bearer s")
+            // Header values are write-only: every response masks them; the stored value is what is sent.
+            #expect((fetched.json["webhook_headers"] as? [String: String]) == ["Authorization": "********"])
+            #expect((created.json["webhook_headers"] as? [String: String]) == ["Authorization": "********"])
+            let listed = try await api.call(.GET, base, key: api.aliceKey)
+            #expect(
+                listed.items.allSatisfy {
+                    ($0["webhook_headers"] as? [String: String])?.values.allSatisfy { $0 == "********" } ?? false
+                })
+            let recipientID = try #require(UUID(uuidString: id))
+            #expect(
+                try await api.store.recipient(id: recipientID, domainID: api.domainA.id)?.webhookHeaders == [
+                    "Authorization": "Bearer s"
+                ])
+            // Sending back what a GET showed: refused without the flag, keeps the value with it.
+            let roundTrip = ["webhook_headers": ["Authorization": "********", "X-Extra": "1"]]
+            #expect(try await api.call(.PUT, "\(base)/\(id)", key: api.aliceKey, json: roundTrip).status == 422)
+            var keep: [String: Any] = roundTrip
+            keep["keep_header_values"] = true
+            let kept = try await api.call(.PUT, "\(base)/\(id)", key: api.aliceKey, json: keep)
+            #expect(kept.status == 200)
+            #expect(
+                (kept.json["webhook_headers"] as? [String: String]) == [
+                    "Authorization": "********", "X-Extra": "********",
+                ])
+            #expect(
+                try await api.store.recipient(id: recipientID, domainID: api.domainA.id)?.webhookHeaders
+                    == ["Authorization": "Bearer s", "X-Extra": "1"])
 
             let catchAll = try await api.call(
                 .POST, base, key: api.aliceKey, json: ["local_part": "*", "webhook_url": "https://h.test/all"])
