@@ -122,11 +122,7 @@ extension APIHandler {
         }
         let role = DomainRole(rawValue: body.role.rawValue) ?? .member
         try await checkRoleChange(on: domain, touching: [current.role, role])
-        if current.role == .owner, role != .owner,
-            try await store.members(domainID: domain.id).filter({ $0.role == .owner }).count == 1
-        {
-            throw APIProblem.invalid("role", "the last owner cannot be demoted; make someone else owner first")
-        }
+        // The last-owner rule is checked in the same transaction as the change (Store).
         return .ok(
             .init(body: .json(.init(try await store.updateMember(domainID: domain.id, userID: userID, role: role)))))
     }
@@ -138,10 +134,6 @@ extension APIHandler {
             throw APIProblem.notFound("member \(input.path.userId)")
         }
         try await checkRoleChange(on: domain, touching: [current.role])
-        if current.role == .owner, try await store.members(domainID: domain.id).filter({ $0.role == .owner }).count == 1
-        {
-            throw APIProblem.conflict("the last owner cannot be removed")
-        }
         try await store.removeMember(domainID: domain.id, userID: userID)
         return .noContent(.init())
     }

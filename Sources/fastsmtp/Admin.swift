@@ -74,8 +74,9 @@ struct DomainCommand: AsyncParsableCommand {
                     throw StoreError.notFound("domain \(domainName)")
                 }
                 guard let user = try await store.user(named: username),
-                    try await store.removeMember(domainID: domain.id, userID: user.id)
+                    try await store.member(domainID: domain.id, userID: user.id) != nil
                 else { throw StoreError.notFound("membership of \(username) in \(domain.domainName)") }
+                try await store.removeMember(domainID: domain.id, userID: user.id)
                 print("Removed \(username) from \(domain.domainName)")
             }
         }

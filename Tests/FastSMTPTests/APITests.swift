@@ -402,7 +402,7 @@ struct APITests {
                 let asMember = try await api.call(
                     .POST, "/api/v1/test-webhook", key: carolKey, json: ["webhook_url": url])
                 #expect(asMember.status == 403)
-                try await api.store.updateMember(domainID: api.domainA.id, userID: carol.id, role: .admin)
+                _ = try await api.store.updateMember(domainID: api.domainA.id, userID: carol.id, role: .admin)
                 let asAdmin = try await api.call(
                     .POST, "/api/v1/test-webhook", key: carolKey, json: ["webhook_url": url])
                 #expect(asAdmin.status == 200)
