@@ -98,6 +98,10 @@ extension APIHandler {
     func addMember(_ input: Operations.AddMember.Input) async throws -> Operations.AddMember.Output {
         let domain = try await domain(input.path.domainId, scope: .membersWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
+        // Permission first: whether the role may be granted never depends on whether the user exists, so a refusal
+        // tells nothing about usernames.
+        let role = DomainRole(rawValue: body.role?.rawValue ?? "member") ?? .member
+        try await checkRoleChange(on: domain, touching: [role])
         let user: UserRecord?
         if let id = body.userId {
             user = try await store.user(id: try Self.uuid(id, "user"))
@@ -107,8 +111,6 @@ extension APIHandler {
             throw APIProblem.invalid("user_id", "name the user by user_id or username")
         }
         guard let user else { throw APIProblem.notFound("user \(body.userId ?? body.username ?? "")") }
-        let role = DomainRole(rawValue: body.role?.rawValue ?? "member") ?? .member
-        try await checkRoleChange(on: domain, touching: [role])
         let member = try await store.addMember(domainID: domain.id, userID: user.id, role: role)
         return .created(.init(body: .json(.init(member))))
     }

@@ -202,6 +202,12 @@ struct APITests {
 
             let carolKey = try await api.key(for: carol, scopes: ["admin"])
             // An admin may add members but not owners, and may not touch the owner.
+            // The refusal is the same whether the user exists or not: it reveals no usernames.
+            for name in ["bob", "no-such-user"] {
+                let refused = try await api.call(.POST, base, key: carolKey, json: ["username": name, "role": "owner"])
+                #expect(refused.status == 403, "\(name)")
+                #expect(refused.json["detail"] as? String == "only owners may grant, change or remove the owner role")
+            }
             #expect(
                 try await api.call(
                     .POST, base, key: carolKey, json: ["user_id": api.bob.id.uuidString, "role": "owner"]
