@@ -1,4 +1,5 @@
 import FastSMTPAPITypes
+import FastSMTPModels
 import Foundation
 import Storage
 

@@ -1,12 +1,15 @@
+import FastSMTPModels
 import Foundation
 import SQLKit
 
 extension Store {
     /// Normalises a domain name for storage and lookup: trimmed, lowercased, no trailing dot.
+    /// Lower-cased, without trailing dots, in its ASCII (IDNA) form: `Müller.de` and `xn--mller-kva.de` are one
+    /// domain, whether it comes from the API, `fastsmtp` or an SMTPUTF8 `RCPT TO`.
     public static func normalizeDomain(_ name: String) -> String {
         var name = name.trimmingCharacters(in: .whitespaces).lowercased()
         while name.hasSuffix(".") { name.removeLast() }
-        return name
+        return IDNA.toASCII(name) ?? name
     }
 
     @discardableResult

@@ -90,7 +90,7 @@ struct StubResolverIntegrationTests {
     /// Polls `condition` for up to a second: the test server logs a query on its own event loop, a moment after
     /// the resolver has sent it.
     static func eventually(_ condition: () -> Bool) async throws -> Bool {
-        for _ in 0..<50 {
+        for _ in 0..<250 {
             if condition() { return true }
             try await Task.sleep(for: .milliseconds(20))
         }

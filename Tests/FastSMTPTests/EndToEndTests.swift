@@ -130,4 +130,29 @@ struct EndToEndTests {
             }
         }
     }
+
+    @Test(
+        "an internationalised domain receives mail for its U-label over SMTPUTF8 (stored and routed as the A-label)",
+        arguments: TestDatabase.available)
+    func idnDomain(database: TestDatabase) async throws {
+        let url = try await database.makeMigratedURL()
+        let receiver = WebhookReceiver()
+        try await receiver.run {
+            try await TestServer.run(settings: TestServer.settings(databaseURL: url)) { server in
+                let domain = try await server.store.createDomain("Bücher.example")
+                #expect(domain.domainName == "xn--bcher-kva.example")
+                _ = try await server.store.createRecipient(
+                    domain: "bücher.example", localPart: "info", webhookURL: try await receiver.url())
+                for address in ["info@bücher.example", "info@xn--bcher-kva.example"] {
+                    let transcript = try await SMTPTestClient.send(
+                        port: server.smtpPort, to: [address],
+                        message: SMTPTestClient.message(subject: "Grüße", to: address), smtpUTF8: true)
+                    #expect(transcript.rcpt.map(\.code) == [250], "\(address): \(transcript.rcpt)")
+                    #expect(transcript.queueID != nil)
+                }
+                let requests = try await receiver.waitForRequests(2)
+                #expect(requests.count == 2)
+            }
+        }
+    }
 }

@@ -1,6 +1,5 @@
+import FastSMTPModels
 import Testing
-
-@testable import API
 
 @Suite("IDNA")
 struct IDNATests {

@@ -31,7 +31,7 @@ enum SMTPTestClient {
         try:
             s = smtplib.SMTP(host, port, local_hostname="client.test", timeout=60)
             out["ehlo"] = rep(s.ehlo())
-            out["mail"] = rep(s.mail(mail_from))
+            out["mail"] = rep(s.mail(mail_from, ["SMTPUTF8"] if len(sys.argv) > 5 and sys.argv[5] == "utf8" else []))
             for r in rcpts:
                 out["rcpt"].append(rep(s.rcpt(r)))
             if any(r["code"] == 250 for r in out["rcpt"]):
@@ -50,11 +50,13 @@ enum SMTPTestClient {
         port: Int,
         from: String = "sender@example.org",
         to recipients: [String],
-        message: String
+        message: String,
+        smtpUTF8: Bool = false
     ) async throws -> Transcript {
         let rcptJSON = String(decoding: try JSONEncoder().encode(recipients), as: UTF8.self)
         let output = try await runProcess(
-            "/usr/bin/env", ["python3", "-c", script, "127.0.0.1", String(port), from, rcptJSON],
+            "/usr/bin/env",
+            ["python3", "-c", script, "127.0.0.1", String(port), from, rcptJSON] + (smtpUTF8 ? ["utf8"] : []),
             stdin: Data(message.utf8)
         )
         do {

@@ -5,8 +5,8 @@ import Foundation
 /// Each label is lowercased and NFC-normalised; a label with non-ASCII characters becomes `xn--` + Punycode.
 /// The IDNA2008 validity tables (which code points are allowed) are not applied: labels must still pass the
 /// LDH check of their ASCII form.
-enum IDNA {
-    static func toASCII(_ name: String) -> String? {
+public enum IDNA {
+    public static func toASCII(_ name: String) -> String? {
         let labels = name.precomposedStringWithCanonicalMapping.lowercased().split(
             separator: ".", omittingEmptySubsequences: false)
         var out: [String] = []
@@ -22,7 +22,7 @@ enum IDNA {
     }
 
     /// RFC 3492 §6.3 encoding.
-    static func punycode(_ input: String) -> String? {
+    public static func punycode(_ input: String) -> String? {
         let (base, tMin, tMax, skew, damp, initialBias, initialN) = (36, 1, 26, 38, 700, 72, 128)
         let scalars = input.unicodeScalars.map { Int($0.value) }
         var output = scalars.filter { $0 < 0x80 }.map { Character(Unicode.Scalar(UInt8($0))) }
