@@ -60,7 +60,7 @@ public final class Database: Service, Sendable {
                 storage = .memory
             }
             let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
-            let sql = connection.sql()
+            let sql = connection.sql(queryLogLevel: nil)
             // Durability first: a message that got a 250 must survive a crash or power loss.
             for pragma in [
                 "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
@@ -135,14 +135,18 @@ public final class Database: Service, Sendable {
     /// takes: neither SQLite nor the drivers stop a statement on cancellation, so answering "failed" while a commit
     /// may still land would lie (for SMTP: a 451 after a commit, and a duplicate when the sender retries). Bound the
     /// statements themselves where the database can (PostgreSQL `statement_timeout`).
+    // Statements are never logged by the SQL layer (`queryLogLevel: nil`): their binds carry signing secrets, key
+    // hashes and message content.
     public func withConnection<R: Sendable>(
         beginWithin limit: Duration? = nil, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
     ) async throws -> R {
         switch backend {
         case .sqlite(let handle, let mutex):
-            return try await mutex.withLock(within: limit) { try await body(handle.connection.sql()) }
+            return try await mutex.withLock(within: limit) { try await body(handle.connection.sql(queryLogLevel: nil)) }
         case .postgres(let client):
-            guard let limit else { return try await client.withConnection { try await body($0.sql()) } }
+            guard let limit else {
+                return try await client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
+            }
             // The lease and a timer race; whichever settles `state` first wins. A lease that comes after the deadline
             // must not start anything: the caller was told no.
             let state = NIOLockedValueBox(BeginState.waiting)
@@ -150,7 +154,7 @@ public final class Database: Service, Sendable {
                 group.addTask {
                     try await client.withConnection { connection in
                         guard state.withLockedValue({ $0.settle(.began) }) else { return nil }
-                        return try await body(connection.sql())
+                        return try await body(connection.sql(queryLogLevel: nil))
                     }
                 }
                 group.addTask {

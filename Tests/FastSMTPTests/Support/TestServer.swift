@@ -42,9 +42,10 @@ struct TestServer: Sendable {
         settings: Settings,
         roles: Roles = .all,
         dns: any DNSResolver = DNSZoneResolver(),
+        logger: Logger = .quiet,
         _ body: @Sendable (TestServer) async throws -> R
     ) async throws -> R {
-        let app = try await FastSMTPApplication.make(settings: settings, roles: roles, logger: .quiet, resolver: dns)
+        let app = try await FastSMTPApplication.make(settings: settings, roles: roles, logger: logger, resolver: dns)
         let group = try app.serviceGroup(handleSignals: false)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
