@@ -13,7 +13,7 @@ extension APIHandler {
         }
         // Refused early where the URL alone says so; every request is checked again on the address it goes to.
         if let host = URLComponents(string: url)?.host,
-            let reason = WebhookTarget(settings: settings).refusal(forHost: host)
+            let reason = (dispatcher?.targets.policy ?? WebhookTarget(settings: settings)).refusal(forHost: host)
         {
             throw .invalid(field, reason)
         }

@@ -88,7 +88,6 @@ final class PinnedHTTPClients: Sendable {
     private struct State {
         var clients: [String: (client: HTTPClient, used: UInt64)] = [:]
         var clock: UInt64 = 0
-        var closed = false
     }
 
     let base: HTTPClient.Configuration
@@ -131,7 +130,6 @@ final class PinnedHTTPClients: Sendable {
 
     func shutdown() async {
         let clients = state.withLockedValue { state -> [HTTPClient] in
-            state.closed = true
             defer { state.clients = [:] }
             return state.clients.values.map(\.client)
         }

@@ -14,47 +14,19 @@ import Foundation
 /// (a longer prefix) than every denied network that holds it. Loopback and private ranges are allowed by default:
 /// self-hosted n8n lives there.
 public struct WebhookTarget: Sendable {
-    public struct Network: Sendable, Hashable, CustomStringConvertible {
-        public var address: IPAddress
-        public var prefixLength: Int
-
-        /// Parses `a.b.c.d/n`, `x::y/n` or a bare address (a host route).
-        public init?(_ text: some StringProtocol) {
-            let text = text.trimmingCharacters(in: .whitespaces)
-            let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let first = parts.first, let address = IPAddress(first) else { return nil }
-            let maxLength = address.isIPv4 ? 32 : 128
-            var length = maxLength
-            if parts.count == 2 {
-                guard !parts[1].isEmpty, parts[1].allSatisfy(\.isASCIIDigit), let parsed = Int(parts[1]),
-                    parsed <= maxLength
-                else { return nil }
-                length = parsed
-            }
-            self.address = address
-            self.prefixLength = length
-        }
-
-        public func contains(_ ip: IPAddress) -> Bool {
-            (ip.ipv4Mapped ?? ip).isIn(network: address, prefixLength: prefixLength)
-        }
-
-        public var description: String { "\(address)/\(prefixLength)" }
-    }
-
     /// Denied whatever the settings say (unless a more specific allow entry lets an address through).
-    public static let defaultDeniedNetworks: [Network] = [
+    public static let defaultDeniedNetworks: [CIDRNetwork] = [
         "169.254.0.0/16", "fe80::/10", "0.0.0.0/8", "224.0.0.0/4", "ff00::/8", "fd00:ec2::254/128",
         "100.100.100.200/32",
-    ].compactMap { Network($0) }
+    ].compactMap { CIDRNetwork($0) }
 
     /// Cloud metadata service names (compared without a trailing dot, case-insensitively).
     static let deniedHostNames: Set<String> = ["metadata.google.internal", "metadata", "instance-data"]
 
-    public var denied: [Network]
-    public var allowed: [Network]
+    public var denied: [CIDRNetwork]
+    public var allowed: [CIDRNetwork]
 
-    public init(denied: [Network] = [], allowed: [Network] = []) {
+    public init(denied: [CIDRNetwork] = [], allowed: [CIDRNetwork] = []) {
         self.denied = Self.defaultDeniedNetworks + denied
         self.allowed = allowed
     }
@@ -62,8 +34,8 @@ public struct WebhookTarget: Sendable {
     /// The policy the settings describe (both lists were validated when the settings were loaded).
     public init(settings: Settings) {
         self.init(
-            denied: settings.webhookDenyNetworks.compactMap { Network($0) },
-            allowed: settings.webhookAllowNetworks.compactMap { Network($0) })
+            denied: settings.webhookDenyNetworks.compactMap { CIDRNetwork($0) },
+            allowed: settings.webhookAllowNetworks.compactMap { CIDRNetwork($0) })
     }
 
     /// Why `ip` may not receive webhooks, or nil when it may.

@@ -88,23 +88,11 @@ struct DurabilityTests {
         let url = try await database.makeMigratedURL()
         let receiver = WebhookReceiver()
         try await receiver.run {
-            // 1. Accept a message with no worker running.
-            let settings = TestServer.settings(databaseURL: url)
-            let queueID = try await TestServer.run(
-                settings: settings, roles: Roles(smtp: true, api: false, worker: false)
-            ) { server in
-                try await server.store.createDomain("example.com")
-                _ = try await server.store.createRecipient(
-                    domain: "example.com", localPart: "alice", webhookURL: try await receiver.url())
-                let transcript = try await SMTPTestClient.send(
-                    port: server.smtpPort, to: ["alice@example.com"],
-                    message: SMTPTestClient.message(subject: "orphan", to: "alice@example.com")
-                )
-                let queueID = try #require(transcript.queueID)
-                // 2. A worker "dead-1" claims it with a short lease and then dies without recording anything.
-                let claimed = try await server.store.claimDueDeliveries(limit: 10, instanceID: "dead-1", lease: 1.5)
+            // 1. Accept a message with no worker running; 2. a worker "dead-1" claims it with a short lease and then
+            // dies without recording anything.
+            let queueID = try await Self.acceptOne(url: url, webhook: try await receiver.url()) { store in
+                let claimed = try await store.claimDueDeliveries(limit: 10, instanceID: "dead-1", lease: 1.5)
                 #expect(claimed.count == 1)
-                return queueID
             }
             // 3. A live worker: it must leave the row alone until the lease expires, then deliver it.
             let worker = TestServer.settings(databaseURL: url) { $0.instanceID = "live-2" }
