@@ -175,13 +175,36 @@ public struct DeliveryWorker: Service {
             metadata: [
                 "delivery.attempt": "\(attemptsMade)", "delivery.outcome": "\(outcome)",
             ])
-        do {
-            if try await !Self.uncancelled({ try await store.record(outcome, lease: delivery.lease) }) {
-                logger.warning("lease lost before the outcome was recorded; another claim owns the delivery")
+        await recordOutcome(outcome, lease: delivery.lease, logger: logger)
+    }
+
+    /// Records `outcome`, retrying a failing database (a restart, a lost connection) for up to half the lease: the
+    /// attempt has happened, and a record that lands spares the endpoint a second copy. When it never lands, the lease
+    /// expires and the delivery is attempted again: at-least-once.
+    private func recordOutcome(_ outcome: DeliveryOutcome, lease: DeliveryLease, logger: Logger) async {
+        let clock = ContinuousClock()
+        let giveUp = clock.now + .milliseconds(Int64(configuration.lease * 500))
+        var pause = Duration.milliseconds(100)
+        while true {
+            do {
+                if try await !Self.uncancelled({ try await store.record(outcome, lease: lease) }) {
+                    logger.warning("lease lost before the outcome was recorded; another claim owns the delivery")
+                }
+                return
+            } catch {
+                guard clock.now + pause < giveUp else {
+                    logger.error(
+                        "recording a delivery outcome failed; it will be attempted again when its lease expires",
+                        metadata: ["error": "\(String(reflecting: error))"])
+                    return
+                }
+                logger.warning(
+                    "recording a delivery outcome failed; retrying", metadata: ["error": "\(String(reflecting: error))"]
+                )
+                // Not cancelled by shutdown either: the outcome matters more than a prompt exit, and the wait is bounded.
+                try? await Self.uncancelled { [pause] in try await Task.sleep(for: pause) }
+                pause = min(pause * 2, .seconds(2))
             }
-        } catch {
-            // The lease expires and the delivery is attempted again: at-least-once.
-            logger.error("recording a delivery outcome failed", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 

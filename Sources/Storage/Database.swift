@@ -36,18 +36,20 @@ public final class Database: Service, Sendable {
     public static func open(_ location: DatabaseLocation, logger: Logger, poolSize: Int = 10) async throws -> Database {
         switch location {
         case .postgres(let pg):
-            let tls: PostgresClient.Configuration.TLS
-            switch pg.tls {
-            case .disable: tls = .disable
-            case .prefer: tls = .prefer(.makeClientConfiguration())
-            case .require: tls = .require(.makeClientConfiguration())
-            }
+            let tls = try pg.clientTLS()
             var configuration = PostgresClient.Configuration(
                 host: pg.host, port: pg.port, username: pg.username, password: pg.password,
                 database: pg.database, tls: tls
             )
             configuration.options.maximumConnections = max(1, poolSize)
             configuration.options.connectTimeout = .seconds(5)
+            // With no connection left (the server restarted), waiters are served only by a new attempt; one standing
+            // connection makes the pool try at once, and fail the waiters through its circuit breaker if it cannot.
+            configuration.options.minimumConnections = 1
+            // A keep-alive query on a connection that the server just closed can be dropped by the driver and never
+            // complete, and the pool's run() then never ends. A dead idle connection is noticed when the socket
+            // closes, or at its next use, which fails and is retried.
+            configuration.options.keepAliveBehavior = nil
             let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
             return Database(location: location, dialect: .postgresql, logger: logger, backend: .postgres(client))
         case .sqlite, .sqliteMemory:
@@ -103,8 +105,31 @@ public final class Database: Service, Sendable {
         poolSize: Int = 4,
         _ body: @Sendable (Database) async throws -> R
     ) async throws -> R {
+        if case .postgres(let pg) = location { try await probe(pg, logger: logger) }
         let database = try await Database.open(location, logger: logger, poolSize: poolSize)
         return try await database.whileRunning { try await body(database) }
+    }
+
+    /// Connects once, outside any pool, and closes again: a server that cannot be reached, refuses the login or
+    /// fails the TLS check is reported at once with the reason, where a pool would retry for a minute and then
+    /// report only that it gave up.
+    /// - Throws: ``DatabaseUnreachableError``.
+    public static func probe(_ pg: DatabaseLocation.PostgresLocation, logger: Logger) async throws {
+        var configuration = PostgresConnection.Configuration(
+            host: pg.host, port: pg.port, username: pg.username, password: pg.password, database: pg.database,
+            tls: try pg.connectionTLS())
+        configuration.options.connectTimeout = .seconds(10)
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+            let mode = pg.tls == .verifyCA || pg.tls == .verifyFull ? " (sslmode=\(pg.tls.rawValue))" : ""
+            throw DatabaseUnreachableError("cannot connect to PostgreSQL at \(pg.host):\(pg.port): \(reason)\(mode)")
+        } catch {
+            throw DatabaseUnreachableError("cannot connect to PostgreSQL at \(pg.host):\(pg.port): \(error)")
+        }
+        try? await connection.close()
     }
 
     /// Runs the pool in a child task while `body` runs; closes the database afterwards.
@@ -145,7 +170,7 @@ public final class Database: Service, Sendable {
             return try await mutex.withLock(within: limit) { try await body(handle.connection.sql(queryLogLevel: nil)) }
         case .postgres(let client):
             guard let limit else {
-                return try await client.withConnection { try await body($0.sql(queryLogLevel: nil)) }
+                return try await client.withConnection { try await body(ClosedConnectionGuard($0)) }
             }
             // The lease and a timer race; whichever settles `state` first wins. A lease that comes after the deadline
             // must not start anything: the caller was told no.
@@ -154,7 +179,7 @@ public final class Database: Service, Sendable {
                 group.addTask {
                     try await client.withConnection { connection in
                         guard state.withLockedValue({ $0.settle(.began) }) else { return nil }
-                        return try await body(connection.sql(queryLogLevel: nil))
+                        return try await body(ClosedConnectionGuard(connection))
                     }
                 }
                 group.addTask {

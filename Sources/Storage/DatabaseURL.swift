@@ -5,7 +5,10 @@ import Foundation
 /// Accepted forms:
 /// - `sqlite:///relative/or/absolute/path.db` (`sqlite:////abs/path.db` or `sqlite:///./rel.db`), `sqlite::memory:`
 /// - `postgresql://user:pass@host:port/db`, also `postgres://` and the Python spec's `postgresql+asyncpg://`;
-///   `?sslmode=disable|prefer|require` is honoured.
+///   `?sslmode=` works as in libpq: `disable`; `allow` and `prefer` (the default: TLS when the server offers it);
+///   `require` (TLS, the certificate not checked, unless `sslrootcert` names a CA file: then as `verify-ca`);
+///   `verify-ca` (the chain checked against `sslrootcert`, else the system's trust store); `verify-full` (the chain
+///   and the host name).
 /// - `mysql://`, `mariadb://`, `mysql+aiomysql://` (recognised; served by the MariaDB build trait)
 public enum DatabaseLocation: Sendable, Equatable {
     case sqlite(path: String)
@@ -20,7 +23,22 @@ public enum DatabaseLocation: Sendable, Equatable {
         public var password: String?
         public var database: String?
         public var tls: TLSMode
-        public enum TLSMode: String, Sendable { case disable, prefer, require }
+        /// PEM file of the CA certificates a server's chain is checked against (`sslrootcert`); nil: the system's.
+        public var rootCertificatePath: String?
+
+        /// libpq's `sslmode`s, without `allow` (read as `prefer`: it reaches the same servers).
+        public enum TLSMode: String, Sendable {
+            /// No TLS.
+            case disable
+            /// TLS when the server offers it, plain otherwise; the certificate is not checked.
+            case prefer
+            /// TLS or no connection; the certificate is not checked (encryption against passive eavesdropping only).
+            case require
+            /// TLS; the server's chain must lead to a trusted CA; any host name.
+            case verifyCA = "verify-ca"
+            /// TLS; a trusted chain and a certificate for the host name connected to.
+            case verifyFull = "verify-full"
+        }
     }
 
     public enum Kind: String, Sendable { case sqlite, postgresql, mysql }
@@ -61,13 +79,22 @@ public enum DatabaseLocation: Sendable, Equatable {
                     "PostgreSQL URLs look like postgresql://user:password@host:5432/database, got '\(Self.redact(string))'"
                 )
             }
-            var tls = PostgresLocation.TLSMode.disable
-            if let mode = components.queryItems?.first(where: { $0.name == "sslmode" || $0.name == "ssl" })?.value {
+            let query = components.queryItems ?? []
+            let rootCertificate = query.last(where: { $0.name == "sslrootcert" })?.value.flatMap {
+                $0.isEmpty ? nil : $0
+            }
+            var tls = PostgresLocation.TLSMode.prefer
+            if let mode = query.last(where: { $0.name == "sslmode" || $0.name == "ssl" })?.value {
                 switch mode.lowercased() {
-                case "disable", "false", "allow": tls = .disable
-                case "prefer": tls = .prefer
-                case "require", "verify-ca", "verify-full", "true": tls = .require
-                default: throw DatabaseURLError("unknown sslmode '\(mode)' (disable, prefer or require)")
+                case "disable", "false": tls = .disable
+                case "allow", "prefer": tls = .prefer
+                // As libpq: `require` with a root certificate file checks the chain.
+                case "require", "true": tls = rootCertificate == nil ? .require : .verifyCA
+                case "verify-ca": tls = .verifyCA
+                case "verify-full": tls = .verifyFull
+                default:
+                    throw DatabaseURLError(
+                        "unknown sslmode '\(mode)' (disable, allow, prefer, require, verify-ca or verify-full)")
                 }
             }
             var database = components.path
@@ -79,7 +106,8 @@ public enum DatabaseLocation: Sendable, Equatable {
                     username: components.user?.removingPercentEncoding ?? components.user ?? "postgres",
                     password: components.password?.removingPercentEncoding ?? components.password,
                     database: database.isEmpty ? nil : database,
-                    tls: tls
+                    tls: tls,
+                    rootCertificatePath: rootCertificate
                 ))
         case "mysql", "mariadb", "mysql+aiomysql", "mariadb+aiomysql":
             self = .mysql(url: string)
