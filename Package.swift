@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Codable values and settings shared by everything.
@@ -77,11 +79,23 @@ let package = Package(
             name: "SMTPCore",
             swiftSettings: swiftSettings
         ),
+        // Metrics (swift-metrics, exported with swift-prometheus) and the JSON log format.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // NIO channel handlers and the listener service around SMTPCore.
         .target(
             name: "SMTPServer",
             dependencies: [
                 "SMTPCore",
+                "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -116,6 +130,7 @@ let package = Package(
             name: "Delivery",
             dependencies: [
                 "DNSClient",
+                "Telemetry",
                 "MIME",
                 .product(name: "Crypto", package: "swift-crypto"),
                 "FastSMTPModels",
@@ -172,6 +187,7 @@ let package = Package(
             name: "FastSMTPApp",
             dependencies: [
                 "FastSMTPModels",
+                "Telemetry",
                 "MIME",
                 "Rules",
                 "MailAuth",
@@ -197,6 +213,8 @@ let package = Package(
             name: "fastsmtp",
             dependencies: [
                 "FastSMTPApp",
+                "Telemetry",
+                .product(name: "Logging", package: "swift-log"),
                 "FastSMTPModels",
                 "API",
                 "Storage",
@@ -281,6 +299,7 @@ let package = Package(
             name: "FastSMTPTests",
             dependencies: [
                 "FastSMTPTestSupport",
+                "Telemetry",
                 "fastsmtp",
                 "FastSMTPApp",
                 "FastSMTPClient",

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Storage
+import Telemetry
 
 /// Drains the durable queue: claims due deliveries, POSTs them, records each outcome, schedules retries.
 ///
@@ -46,12 +47,14 @@ public struct DeliveryWorker: Service {
     let wakeup: DeliveryWakeup
     let configuration: Configuration
     let logger: Logger
+    let metrics: ServerMetrics
     private let slots: WebhookHostSlots
 
     public init(
         store: Store, dispatcher: WebhookDispatcher, wakeup: DeliveryWakeup, configuration: Configuration,
-        logger: Logger
+        logger: Logger, metrics: ServerMetrics = ServerMetrics(version: "unknown")
     ) {
+        self.metrics = metrics
         self.store = store
         self.dispatcher = dispatcher
         self.wakeup = wakeup
@@ -137,6 +140,7 @@ public struct DeliveryWorker: Service {
                     continue
                 }
             } catch {
+                metrics.storageError("claim")
                 logger.error("claiming deliveries failed", metadata: ["error": "\(String(reflecting: error))"])
             }
             await wakeup.wait(timeout: await sleepDuration())
@@ -153,8 +157,12 @@ public struct DeliveryWorker: Service {
     /// One attempt for one claimed delivery. Never throws: every outcome is recorded.
     func deliver(_ delivery: ClaimedDelivery) async {
         var logger = logger
-        logger[metadataKey: "delivery.id"] = "\(delivery.record.id)"
-        logger[metadataKey: "message.id"] = "\(delivery.record.messageID)"
+        logger[metadataKey: "delivery.id"] = "\(delivery.record.id.uuidString.lowercased())"
+        // The queue id the sender was given ("250 2.0.0 queued as …"), as on the intake's lines; and the header's.
+        if let stored = delivery.record.storedMessageID {
+            logger[metadataKey: "message.id"] = "\(stored.uuidString.lowercased())"
+        }
+        logger[metadataKey: "message.message_id"] = "\(delivery.record.messageID)"
         let attemptsMade = delivery.record.attempts
         guard
             let outcome = await withLeaseRenewed(
@@ -175,7 +183,20 @@ public struct DeliveryWorker: Service {
             metadata: [
                 "delivery.attempt": "\(attemptsMade)", "delivery.outcome": "\(outcome)",
             ])
+        count(outcome, of: delivery)
         await recordOutcome(outcome, lease: delivery.lease, logger: logger)
+    }
+
+    private func count(_ outcome: DeliveryOutcome, of delivery: ClaimedDelivery) {
+        switch outcome {
+        case .delivered(let code):
+            metrics.deliveryAttempt(outcome: "delivered", statusCode: code)
+            let age = max(0, store.now().timeIntervalSince(delivery.record.createdAt))
+            metrics.deliveryLatency(.milliseconds(Int64(age * 1000)))
+        case .retry(_, let code, _): metrics.deliveryAttempt(outcome: "retry", statusCode: code)
+        case .failed(let code, _): metrics.deliveryAttempt(outcome: "failed", statusCode: code)
+        case .exhausted(let code, _): metrics.deliveryAttempt(outcome: "exhausted", statusCode: code)
+        }
     }
 
     /// Records `outcome`, retrying a failing database (a restart, a lost connection) for up to half the lease: the
@@ -192,6 +213,7 @@ public struct DeliveryWorker: Service {
                 }
                 return
             } catch {
+                metrics.storageError("record")
                 guard clock.now + pause < giveUp else {
                     logger.error(
                         "recording a delivery outcome failed; it will be attempted again when its lease expires",
@@ -241,6 +263,7 @@ public struct DeliveryWorker: Service {
             return .exhausted(statusCode: nil, error: "the stored payload cannot be decoded: \(error)")
         } catch {
             if Task.isCancelled { return nil }
+            metrics.storageError("prepare")
             let result = WebhookAttempt(
                 result: .transportError("storage error while preparing the request: \(error)"),
                 responseExcerpt: "", latency: .zero)
@@ -251,6 +274,7 @@ public struct DeliveryWorker: Service {
             deliveryID: delivery.record.id, signingSecret: secret, logger: logger
         )
         if case .transportError = result.result, Task.isCancelled { return nil }
+        if case .refused = result.result {} else { metrics.webhookRequest(result.latency) }
         return Self.outcome(of: result, attemptsMade: attemptsMade, policy: policy, now: store.now())
     }
 

@@ -11,6 +11,7 @@ import SMTPCore
 import SMTPServer
 import ServiceLifecycle
 import Storage
+import Telemetry
 
 /// Which parts of FastSMTP one process runs (`serve --smtp-only|--api-only|--worker-only`).
 public struct Roles: Sendable, Equatable {
@@ -42,6 +43,10 @@ public final class FastSMTPApplication: Sendable {
     public let wakeup: DeliveryWakeup
     public let smtpServer: SMTPServer?
     public let apiPort = PortPromise()
+    /// The port `/metrics` is served on when `FASTSMTP_METRICS_PORT` is set.
+    public let metricsPort = PortPromise()
+    /// What this process counts (`/metrics`).
+    public let metrics: ServerMetrics
     let logger: Logger
     /// Sends webhooks (worker and test-webhook); nil for an SMTP-only instance.
     let dispatcher: WebhookDispatcher?
@@ -114,6 +119,8 @@ public final class FastSMTPApplication: Sendable {
         self.logger = logger
         self.store = Store(database: database)
         self.wakeup = DeliveryWakeup()
+        let metrics = ServerMetrics(version: FastSMTPVersion.current)
+        self.metrics = metrics
         self.dispatcher =
             roles.worker || roles.api
             ? WebhookDispatcher(
@@ -126,7 +133,7 @@ public final class FastSMTPApplication: Sendable {
             let intake = MailIntake(
                 store: store, wakeup: wakeup, settings: settings,
                 authenticator: resolver.map { EmailAuthenticator(resolver: $0, receivingHost: settings.smtpHostname) },
-                storageTimeout: seconds(settings.smtpStorageTimeout), logger: logger
+                storageTimeout: seconds(settings.smtpStorageTimeout), logger: logger, metrics: metrics
             )
             self.smtpServer = SMTPServer(
                 configuration: SMTPServerConfiguration(
@@ -161,7 +168,8 @@ public final class FastSMTPApplication: Sendable {
                     maxInFlightBytes: settings.smtpMaxInFlightBytes
                 ),
                 delegate: intake,
-                logger: logger
+                logger: logger,
+                metrics: metrics
             )
         } else {
             self.smtpServer = nil
@@ -192,7 +200,8 @@ public final class FastSMTPApplication: Sendable {
                         hostConcurrency: settings.webhookHostConcurrency,
                         shutdownTimeout: .milliseconds(Int64(settings.shutdownTimeout * 1000))
                     ),
-                    logger: logger
+                    logger: logger,
+                    metrics: metrics
                 ))
             services.append(
                 RetentionJob(store: store, days: settings.retentionDays, interval: .seconds(600), logger: logger))
@@ -204,12 +213,29 @@ public final class FastSMTPApplication: Sendable {
                 dispatcher: dispatcher,
                 migrator: migrator, wakeWorkers: { [wakeup] in wakeup.signal() }, logger: logger
             )
+            if settings.metricsPort == nil {
+                MetricsEndpoint(metrics: metrics, store: store, logger: logger).register(on: router)
+            }
             services.append(
                 Application(
                     router: router,
                     configuration: .init(
                         address: .hostname(settings.apiHost, port: settings.apiPort), serverName: "FastSMTP"),
                     onServerRunning: { channel in apiPort.complete(.success(channel.localAddress?.port ?? 0)) },
+                    logger: logger
+                ))
+        }
+        if let port = settings.metricsPort {
+            // Its own listener, so that the API port need not expose it (and SMTP-only or worker-only replicas
+            // have one too).
+            let router = Router()
+            MetricsEndpoint(metrics: metrics, store: store, logger: logger).register(on: router)
+            let metricsPort = metricsPort
+            services.append(
+                Application(
+                    router: router,
+                    configuration: .init(address: .hostname(settings.apiHost, port: port), serverName: "FastSMTP"),
+                    onServerRunning: { channel in metricsPort.complete(.success(channel.localAddress?.port ?? 0)) },
                     logger: logger
                 ))
         }

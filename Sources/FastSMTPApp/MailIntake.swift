@@ -9,6 +9,7 @@ import Rules
 import SMTPCore
 import SMTPServer
 import Storage
+import Telemetry
 
 /// Where SMTP meets storage: routes recipients and turns an accepted message into durable queue rows.
 ///
@@ -25,6 +26,7 @@ struct MailIntake: SMTPTransactionDelegate {
     let spfCache = SPFVerdictCache()
     let storageTimeout: Duration
     let logger: Logger
+    let metrics: ServerMetrics
 
     var instanceID: String { settings.instanceID }
     var hostname: String { settings.smtpHostname }
@@ -39,10 +41,12 @@ struct MailIntake: SMTPTransactionDelegate {
         do {
             route = try await withTimeout(storageTimeout) { try await store.route(address: address) }
         } catch {
+            metrics.storageError("recipient_lookup")
             logger.error(
                 "recipient lookup failed",
                 metadata: [
-                    "smtp.session.id": "\(connection.id)", "error": "\(String(reflecting: error))",
+                    "smtp.session.id": "\(connection.id)", "smtp.client.ip": "\(connection.clientIP)",
+                    "error": "\(String(reflecting: error))",
                 ])
             return .rejected(Self.storageFailure)
         }
@@ -70,6 +74,7 @@ struct MailIntake: SMTPTransactionDelegate {
         if let known = spfCache.get(key) { return known }
         let verdict = await authenticator.spf(
             clientIP: connection.clientIP, mailFrom: envelope.mailFrom, helo: envelope.helo)
+        metrics.spfResult(verdict.result.rawValue)
         spfCache.set(key, verdict)
         return verdict
     }
@@ -80,7 +85,8 @@ struct MailIntake: SMTPTransactionDelegate {
         let id = UUID()
         var logger = logger
         logger[metadataKey: "smtp.session.id"] = "\(connection.id)"
-        logger[metadataKey: "message.id"] = "\(id)"
+        logger[metadataKey: "smtp.client.ip"] = "\(connection.clientIP)"
+        logger[metadataKey: "message.id"] = "\(id.uuidString.lowercased())"
         let spfKey = SPFVerdictCache.key(connection: connection.id, mailFrom: envelope.mailFrom, helo: envelope.helo)
         defer { spfCache.remove(spfKey) }
         do {
@@ -108,6 +114,7 @@ struct MailIntake: SMTPTransactionDelegate {
                 "message accepted", metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued)"])
             return .success(id.uuidString.lowercased())
         } catch {
+            metrics.storageError("accept")
             logger.error("storing a message failed; answered 451", metadata: ["error": "\(String(reflecting: error))"])
             return .failure(Self.storageFailure)
         }
@@ -138,10 +145,14 @@ struct MailIntake: SMTPTransactionDelegate {
         guard verifyDKIM || verifySPF else { return nil }
         let known = spfCache.get(
             SPFVerdictCache.key(connection: connection.id, mailFrom: envelope.mailFrom, helo: envelope.helo))
-        return await authenticator.validate(
+        let result = await authenticator.validate(
             message: message, clientIP: connection.clientIP, mailFrom: envelope.mailFrom, helo: envelope.helo,
             verifyDKIM: verifyDKIM, verifySPF: verifySPF, spf: known
         )
+        if result.dkimChecked { metrics.dkimResult(result.dkimResult) }
+        // An SPF verdict reached at RCPT was counted there.
+        if result.spfChecked, known == nil { metrics.spfResult(result.spfResult) }
+        return result
     }
 
     /// Builds one delivery per route and commits them with the message. Returns how many were queued.
@@ -213,6 +224,7 @@ struct MailIntake: SMTPTransactionDelegate {
         for (index, route) in routes.enumerated() {
             let address = route.address
             let decision = decisions[index]
+            if let decision, decision.rule != nil { metrics.ruleAction(decision.action.rawValue) }
             let part = DeliveryPayloadPart(
                 recipient: .init(
                     id: route.recipient.id.uuidString.lowercased(), address: address, catchAll: route.isCatchAll),

@@ -52,6 +52,8 @@ enum SettingsVariable {
     static let apiKeyHashAlgorithm = "FASTSMTP_API_KEY_HASH_ALGORITHM"
     static let instanceID = "FASTSMTP_INSTANCE_ID"
     static let logLevel = "FASTSMTP_LOG_LEVEL"
+    static let logFormat = "FASTSMTP_LOG_FORMAT"
+    static let metricsPort = "FASTSMTP_METRICS_PORT"
 }
 
 extension Settings {
@@ -135,6 +137,8 @@ extension Settings {
         if let v = reader.string(V.apiKeyHashAlgorithm) { s.apiKeyHashAlgorithm = v.lowercased() }
         if let v = reader.string(V.instanceID) { s.instanceID = v }
         if let v = try reader.logLevel(V.logLevel) { s.logLevel = v }
+        if let v = try reader.choice(V.logFormat, Settings.LogFormat.self) { s.logFormat = v }
+        if let v = try reader.port(V.metricsPort) { s.metricsPort = v }
 
         try s.validate()
         return s

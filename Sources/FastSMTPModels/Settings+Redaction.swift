@@ -61,6 +61,8 @@ extension Settings {
             (V.apiKeyHashAlgorithm, apiKeyHashAlgorithm),
             (V.instanceID, instanceID),
             (V.logLevel, logLevel.rawValue),
+            (V.logFormat, logFormat.rawValue),
+            (V.metricsPort, metricsPort.map(String.init) ?? notSet),
         ]
         return (entries + rest).map { (name: $0.0, value: $0.1) }
     }

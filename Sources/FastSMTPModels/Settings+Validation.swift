@@ -16,6 +16,14 @@ extension Settings {
         try Self.requirePort(smtpPort, V.smtpPort)
         try Self.requirePort(smtpTLSPort, V.smtpTLSPort)
         try Self.requirePort(apiPort, V.apiPort)
+        if let metricsPort {
+            try Self.requirePort(metricsPort, V.metricsPort)
+            if metricsPort == apiPort, metricsPort != 0 {
+                throw SettingsError(
+                    variable: V.metricsPort,
+                    message: "must differ from \(V.apiPort) (leave it unset to serve /metrics there)")
+            }
+        }
         try Self.requireNonEmpty(apiHost, V.apiHost)
 
         if smtpHostname.isEmpty

@@ -116,6 +116,17 @@ public struct Settings: Sendable, Equatable {
     public var apiKeyHashAlgorithm: String = "sha256"
     public var instanceID: String
     public var logLevel: LogLevel = .info
+    /// How log lines are written to standard error.
+    public var logFormat: LogFormat = .text
+    /// A listener of its own for `GET /metrics` (on `apiHost`); nil: `/metrics` is on the API port.
+    public var metricsPort: Int? = nil
+
+    public enum LogFormat: String, Sendable, Equatable, CaseIterable {
+        /// One line of text per event (swift-log's stream format).
+        case text
+        /// One JSON object per line: `ts`, `level`, `msg`, `logger`, `metadata`.
+        case json
+    }
 
     /// All defaults. `instanceID` is `$HOSTNAME` or 8 random hex digits, computed once here.
     public init() {

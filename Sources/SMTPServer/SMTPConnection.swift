@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import SMTPCore
+import Telemetry
 
 /// One client connection: feeds bytes through the framer into the session state machine and carries out its
 /// actions (write replies, look up recipients, store messages, start TLS). All protocol decisions are the state
@@ -18,6 +19,7 @@ struct SMTPConnection {
         var delegate: any SMTPTransactionDelegate
         var spool: MessageSpoolConfiguration?
         var budget: MessageBudget?
+        var metrics: ServerMetrics
     }
 
     let channel: NIOAsyncChannel<SMTPInbound, ByteBuffer>
@@ -48,7 +50,10 @@ struct SMTPConnection {
                 var events = inbound.makeAsyncIterator()
                 if environment.proxyProtocol != .off {
                     // The PROXY handler sends the header before any byte, or closes the connection.
-                    guard case .proxyHeader(let header)? = try await events.next() else { return }
+                    guard case .proxyHeader(let header)? = try await events.next() else {
+                        environment.metrics.smtpConnectionRejected(reason: "proxy_protocol")
+                        return
+                    }
                     logger[metadataKey: "smtp.proxy.peer"] = "\(info.clientIP)"
                     if let source = header.source { info.clientIP = source.ip }
                 }
@@ -58,12 +63,17 @@ struct SMTPConnection {
                 let admission = environment.registry.admit(info.clientIP)
                 guard admission == .admitted else {
                     logger.warning("SMTP connection refused: limit reached", metadata: ["smtp.limit": "\(admission)"])
+                    environment.metrics.smtpConnectionRejected(
+                        reason: admission == .tooManyFromAddress ? "max_connections_per_ip" : "max_connections")
                     let reply = SMTPReply(
                         421, "4.7.0", "\(environment.session.hostname) Too many connections, try again later")
                     if control.markClosing() { try await outbound.write(ByteBuffer(bytes: reply.encoded)) }
                     return
                 }
                 defer { environment.registry.release(info.clientIP) }
+                environment.metrics.smtpConnectionOpened()
+                defer { environment.metrics.smtpConnectionClosed() }
+                if implicitTLS { environment.metrics.smtpTLSSession(mode: "implicit") }
 
                 var session = Session(
                     machine: SMTPSessionStateMachine(configuration: environment.session, tlsActive: implicitTLS),
@@ -138,6 +148,7 @@ struct SMTPConnection {
         case .tlsEstablished(let version):
             session.awaitingHandshake = false
             session.info.tls = true
+            environment.metrics.smtpTLSSession(mode: "starttls")
             logger.debug("TLS established", metadata: ["smtp.tls.version": "\(version ?? "?")"])
         case .proxyHeader:
             break  // only the first event may be a header; the handler removed itself after it
@@ -158,7 +169,7 @@ struct SMTPConnection {
                 case .message(let tail): action = finishData(tail, in: &session)
                 case .rejected(let reason):
                     session.endData()
-                    action = session.machine.dataRejected(reason)
+                    action = counted(session.machine.dataRejected(reason))
                 }
             } else {
                 guard let event = session.framer.nextCommand() else { break }
@@ -203,7 +214,7 @@ struct SMTPConnection {
         let size = (session.spool?.size ?? 0) + tail.count
         guard !session.spoolFailed else {
             session.endData()
-            return session.machine.dataRejected(.insufficientStorage)
+            return counted(session.machine.dataRejected(.insufficientStorage))
         }
         if let budget = session.budget {
             guard budget.reserve(size) else {
@@ -211,7 +222,7 @@ struct SMTPConnection {
                     "message refused: the budget of message bytes in flight is used up",
                     metadata: ["smtp.message.size": "\(size)", "smtp.budget": "\(budget.limit)"])
                 session.endData()
-                return session.machine.dataRejected(.insufficientStorage)
+                return counted(session.machine.dataRejected(.insufficientStorage))
             }
             session.reserved = size
         }
@@ -222,7 +233,7 @@ struct SMTPConnection {
         } catch {
             logger.error("reading the spooled message failed; answered 451", metadata: ["error": "\(error)"])
             session.endData()
-            return session.machine.dataRejected(.insufficientStorage)
+            return counted(session.machine.dataRejected(.insufficientStorage))
         }
     }
 
@@ -245,20 +256,38 @@ struct SMTPConnection {
                 let result = await environment.delegate.checkRecipient(
                     address, envelope: envelope, connection: session.info)
                 next = session.machine.recipientChecked(result)
+                if let code = next?.replyCode { environment.metrics.smtpRecipient(code: code) }
             case .deliver(let envelope, let message):
                 // Acknowledge nothing before the message is durable; let the client see earlier replies meanwhile.
                 try await session.flush()
                 report(.serverBusy)
+                environment.metrics.smtpMessage(bytes: message.count)
                 let result = await environment.delegate.deliver(envelope, message: message, connection: session.info)
-                next = session.machine.deliveryFinished(result)
+                next = counted(session.machine.deliveryFinished(result))
             case .startTLS(let reply):
                 try await startTLS(reply, in: &session)
             }
         }
     }
 
+    /// Counts the reply that ends a message's data (accepted or refused) and passes the action on.
+    private func counted(_ action: SMTPSessionStateMachine.Action) -> SMTPSessionStateMachine.Action {
+        if let code = action.replyCode { environment.metrics.smtpTransaction(code: code) }
+        return action
+    }
+
     /// Tells the timeout handler what the connection waits for now.
     private func report(_ phase: SMTPReadDeadline.Phase) {
         channel.channel.triggerUserOutboundEvent(phase, promise: nil)
+    }
+}
+
+extension SMTPSessionStateMachine.Action {
+    /// The code of the reply this action sends, if it sends one.
+    fileprivate var replyCode: Int? {
+        switch self {
+        case .reply(let reply), .replyAndClose(let reply), .startData(let reply), .startTLS(let reply): reply.code
+        case .checkRecipient, .deliver: nil
+        }
     }
 }

@@ -4,6 +4,7 @@ import NIOPosix
 import NIOSSL
 import SMTPCore
 import ServiceLifecycle
+import Telemetry
 
 /// The SMTP listener: accepts connections and runs one ``SMTPConnection`` per client in a child task. With a
 /// certificate it offers STARTTLS and, on ``SMTPTLSConfiguration/implicitTLSPort``, runs a second listener that speaks
@@ -23,6 +24,7 @@ public final class SMTPServer: Service, Sendable {
     let certificates: TLSCertificateStore?
     /// Shared by every connection (nil: unbounded).
     public let budget: MessageBudget?
+    let metrics: ServerMetrics
 
     typealias Listener = NIOAsyncChannel<NIOAsyncChannel<SMTPInbound, ByteBuffer>, Never>
 
@@ -33,8 +35,10 @@ public final class SMTPServer: Service, Sendable {
         configuration: SMTPServerConfiguration,
         delegate: any SMTPTransactionDelegate,
         logger: Logger,
+        metrics: ServerMetrics = ServerMetrics(version: "unknown"),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
+        self.metrics = metrics
         var configuration = configuration
         configuration.session.startTLSAvailable = configuration.tls != nil
         self.configuration = configuration
@@ -169,7 +173,7 @@ public final class SMTPServer: Service, Sendable {
             environment: .init(
                 session: configuration.session, proxyProtocol: configuration.proxyProtocol,
                 registry: connections, certificates: certificates, delegate: delegate,
-                spool: configuration.spool, budget: budget
+                spool: configuration.spool, budget: budget, metrics: metrics
             ),
             logger: logger
         )

@@ -330,3 +330,28 @@ extension Store {
             deliveryJSON: Data(try row.decode(column: "p", as: String.self).utf8))
     }
 }
+
+extension Store {
+    /// The deliveries waiting (`pending`, leased ones included) and held (`quarantined`), and when the oldest
+    /// pending one was queued; read through the `(status, next_retry_at)` index, so it stays cheap however many
+    /// finished rows are kept.
+    public func queueDepth() async throws -> (depth: [DeliveryStatus: Int], oldestPending: Date?) {
+        try await database.withConnection(beginWithin: .seconds(2)) { sql in
+            let rows = try await sql.raw(
+                """
+                SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM delivery_log
+                WHERE status IN ('pending', 'quarantined') GROUP BY status
+                """
+            ).all()
+            var depth: [DeliveryStatus: Int] = [.pending: 0, .quarantined: 0]
+            var oldest: Date?
+            for row in rows {
+                guard let status = DeliveryStatus(rawValue: try row.decode(column: "status", as: String.self))
+                else { continue }
+                depth[status] = try row.decode(column: "n", as: Int.self)
+                if status == .pending { oldest = try row.decode(column: "oldest", as: Date?.self) }
+            }
+            return (depth, oldest)
+        }
+    }
+}

@@ -4,6 +4,7 @@ import FastSMTPModels
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import Telemetry
 
 @main
 struct FastSMTPCommand: AsyncParsableCommand {
@@ -42,10 +43,19 @@ struct Environment {
             return !done
         }
         if first {
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
+            switch settings.logFormat {
+            case .text:
+                LoggingSystem.bootstrap { label in
+                    var handler = StreamLogHandler.standardError(label: label)
+                    handler.logLevel = level
+                    return handler
+                }
+            case .json:
+                LoggingSystem.bootstrap { label in
+                    var handler = JSONLogHandler.standardError(label: label)
+                    handler.logLevel = level
+                    return handler
+                }
             }
         }
         var logger = Logger(label: "fastsmtp")

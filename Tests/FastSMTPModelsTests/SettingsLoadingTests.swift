@@ -55,6 +55,8 @@ struct SettingsLoadingTests {
             "FASTSMTP_API_KEY_HASH_ALGORITHM": "SHA512",
             "FASTSMTP_INSTANCE_ID": "node-a",
             "FASTSMTP_LOG_LEVEL": "DEBUG",
+            "FASTSMTP_LOG_FORMAT": "JSON",
+            "FASTSMTP_METRICS_PORT": "9090",
         ]
     }
 
@@ -112,6 +114,8 @@ struct SettingsLoadingTests {
             #expect(s.apiKeyHashAlgorithm == "sha512")
             #expect(s.instanceID == "node-a")
             #expect(s.logLevel == .debug)
+            #expect(s.logFormat == .json)
+            #expect(s.metricsPort == 9090)
             #expect(s.webhookIncludeRaw)
             #expect(s.webhookMaxInlineAttachmentBytes == 2048)
 
