@@ -14,13 +14,17 @@
 #   3. with POSTGRES_URL: 1 and 2 again on PostgreSQL (databases created next to it), and PostgreSQL stopped
 #      (pg_ctl stop -m fast) for ~5 s mid-load: answers are 451, never 250, and every 250 is delivered. This one
 #      stops a cluster of its own (scripts/test-postgres.sh), never the one POSTGRES_URL names.
+#   5. with POSTGRES_URL: replicas on one PostgreSQL: two `serve` processes taking mail alternately deliver every
+#      message exactly once (by webhook-id); with one killed -9 mid-run every message is still delivered (the few
+#      posted twice were the killed one's attempts in flight); one --smtp-only, two --worker-only and one --api-only
+#      replica; SIGTERM while a client is in the middle of DATA: that transaction gets 250, then exit 0.
 #   4. SQLite on a small tmpfs filled up mid-load: 451, never a 250 for mail not stored, the server stays up,
 #      recovers once space is freed, and PRAGMA integrity_check says ok (SKIP when mount is not permitted).
 # In each, every SMTP session must get a reply, the queue must drain, and SIGTERM must exit 0. Each scenario prints
 # one line with its counts; any violation exits 1 with the server log's tail and keeps the scratch directory (every
 # SMTP attempt in attempts-N.jsonl). Needs root (mount, runuser), python3, and psql with POSTGRES_URL.
 # Environment: FAULT_SEED (repeat a run's random choices), FAULT_ONLY (e.g. kill9,diskfull), FAULT_MAILS
-# (mails in scenario 1, default 500), KEEP_WORK=1 (keep the scratch directory).
+# (mails in scenario 1, default 500; scenario 5 sends twice as many), KEEP_WORK=1 (keep the scratch directory).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin_dir=$(cd "${1:?usage: $0 BIN_DIR [POSTGRES_URL]}" && pwd)

@@ -18,7 +18,8 @@ again; a 5xx is permanent. Each mail carries a unique token in Subject and Messa
 Scenarios: kill9 (kill -9 at random moments under load, webhook flapping), recovery (crash with the webhook
 down, restart with default worker and retry settings, everything delivered within 60 s), pgstop (PostgreSQL
 stopped and started mid-load: 451, never 250), diskfull (SQLite on a full tmpfs: 451, never 250, recovers,
-integrity_check ok). Each prints one line with its counts; any violation exits 1 with the server log tail.
+integrity_check ok), replicas (two processes on one PostgreSQL: exactly once; one killed -9: still every mail; split
+roles; SIGTERM during DATA). Each prints one line with its counts; any violation exits 1 with the server log tail.
 """
 import argparse
 import collections
@@ -39,6 +40,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 DOMAIN = "fault.example"
 RCPT = f"sink@{DOMAIN}"
@@ -327,19 +329,24 @@ def base_env():
 class Server:
     """`fastsmtp serve` for one scenario: same directory, database, ports and instance id on every start."""
 
-    def __init__(self, suite, name, database, settings):
+    def __init__(self, suite, name, database, settings, role=None):
         self.suite = suite
         self.name = name
         self.database = database
         self.directory = database.directory
+        self.role = role  # None (every role), "--smtp-only", "--api-only" or "--worker-only"
         self.smtp_port = free_port()
         self.api_port = free_port()
-        self.log_path = os.path.join(self.directory, "serve.log")
+        self.metrics_port = free_port()
+        # Replicas of one scenario share the directory (and database), each with a log of its own.
+        self.log_path = os.path.join(self.directory, "serve.log" if role is None and "replica" not in name
+                                     else f"serve-{name}.log")
         self.env = base_env()
         self.env.update({
             "FASTSMTP_SMTP_HOST": "127.0.0.1", "FASTSMTP_SMTP_PORT": str(self.smtp_port),
             "FASTSMTP_API_HOST": "127.0.0.1", "FASTSMTP_API_PORT": str(self.api_port),
             "FASTSMTP_INSTANCE_ID": f"fault-{name}",
+            "FASTSMTP_METRICS_PORT": str(self.metrics_port),
         })
         if database.url:
             self.env["FASTSMTP_DATABASE_URL"] = database.url
@@ -373,18 +380,21 @@ class Server:
         with open(self.log_path, "ab") as log:
             log.write(f"==== fault-suite: start {self.starts} of serve ({time.strftime('%H:%M:%S')})\n".encode())
             log.flush()
-            self.proc = subprocess.Popen([self.suite.fastsmtp, "serve"], cwd=self.directory, env=env,
+            command = [self.suite.fastsmtp, "serve"] + ([self.role] if self.role else [])
+            self.proc = subprocess.Popen(command, cwd=self.directory, env=env,
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         register_child(self.proc)
 
     def wait_ready(self, timeout=60):
+        # SMTP when this process has it; else the metrics listener, which every role has.
+        port = self.smtp_port if self.role in (None, "--smtp-only") else self.metrics_port
+
         def ready():
             if self.proc.poll() is not None:
-                raise Violation(f"serve exited {self.proc.returncode} before listening on {self.smtp_port}",
-                                self.log_path)
-            return port_open(self.smtp_port)
+                raise Violation(f"serve exited {self.proc.returncode} before listening on {port}", self.log_path)
+            return port_open(port)
         if not wait_until(ready, timeout, 0.05):
-            raise Violation(f"serve did not listen on {self.smtp_port} within {timeout} s", self.log_path)
+            raise Violation(f"serve did not listen on {port} within {timeout} s", self.log_path)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -433,7 +443,9 @@ class Load:
     the fault does, however fast the server is."""
 
     def __init__(self, port, tokens, clients=5, timeout=30, deadline=240, pause=(0.05, 0.25), open_ended=False):
-        self.port = port
+        # One port, or several (the MX hosts of one domain): a mail goes to ports[its number % n] and, after a
+        # failed attempt, to the next one, as a sending MTA tries the next MX.
+        self.ports = list(port) if isinstance(port, (list, tuple)) else [port]
         self.tokens = list(tokens)
         self.prefix = self.tokens[0].rsplit("-", 1)[0]
         self.open = open_ended
@@ -495,23 +507,34 @@ class Load:
 
     def _client(self, n):
         smtp = None
+        smtp_port = None
         while True:
             token = self._take()
             if token is None:
                 break
             body = (f"From: Fault Suite <{SENDER}>\r\nTo: <{RCPT}>\r\nSubject: {SUBJECT_PREFIX}{token}\r\n"
                     f"Message-ID: <{token}@client.example>\r\n\r\nToken {token}.\r\n").encode()
+            number = int(token.rsplit("-", 1)[1])
             while True:
                 if time.monotonic() > self.deadline:
                     break
                 attempt = Attempt()
                 with self.lock:
+                    tried = len(self.attempts[token])
                     self.attempts[token].append(attempt)
+                port = self.ports[(number + tried) % len(self.ports)]
+                if smtp is not None and smtp_port != port:
+                    try:
+                        smtp.quit()
+                    except (OSError, smtplib.SMTPException):
+                        pass
+                    smtp = None
                 try:
                     if smtp is None:
                         attempt.stage = "connect"
                         smtp = smtplib.SMTP(timeout=self.timeout)
-                        code, text = smtp.connect("127.0.0.1", self.port)
+                        smtp_port = port
+                        code, text = smtp.connect("127.0.0.1", port)
                         if code != 220:
                             raise smtplib.SMTPConnectError(code, text)
                         attempt.stage = "ehlo"
@@ -910,6 +933,177 @@ class Suite:
                 cluster.start()
         say(f"PostgreSQL stopped mid-load: PASS: {line}")
 
+    # 5 --------------------------------------------------------------------------------------------------------
+    def replicas(self, mails=None):
+        """Replicas on one PostgreSQL: two `serve` processes take mail alternately, every message delivered exactly
+        once (by webhook-id); one of them killed -9 mid-run, every message still delivered; the split-role form
+        (one --smtp-only, two --worker-only, one --api-only); SIGTERM during a DATA transfer."""
+        mails = mails or 2 * self.mails  # 1,000 by default
+        started = time.monotonic()
+        lines = []
+        database = self.database("postgresql", "replicas")
+        # Same settings as a default install but quick retries and a short lease, so that the killed replica's
+        # rows are attempted again within seconds rather than FASTSMTP_WORKER_LEASE's default 30.
+        settings = dict(FAST_RETRIES, FASTSMTP_WORKER_LEASE="5")
+        servers = []
+        sink = Sink()
+
+        def replica(name, role=None):
+            server = Server(self, f"replica-{name}", database, settings, role)
+            servers.append(server)
+            server.start()
+            server.wait_ready()
+            return server
+
+        def delivered_by_instance():
+            return collections.Counter({instance: int(n) for instance, n in database.query(
+                "SELECT instance_id, COUNT(*) FROM delivery_log WHERE status = 'delivered' GROUP BY instance_id")})
+
+        def finish(load, alive, what, before, allowed_redeliveries=0):
+            """Checks one phase's load; `before` is delivered_by_instance() and the redeliveries at its start."""
+            problems = []
+            drained = drain(alive, sink, load, 90, problems)
+            counts = account(alive, sink, load)
+            problems += counts["problems"]
+            redelivered = sink.redeliveries() - before[1]
+            if redelivered > allowed_redeliveries:
+                problems.append(f"{redelivered} deliveries posted twice (webhook-id), at most "
+                                f"{allowed_redeliveries} allowed")
+            instances = delivered_by_instance() - before[0]
+            delivered = sum(1 for i in load.acked.values() if sink.delivered(i))
+            line = (f"{what}: {counts['sent']} mails, {counts['acked']} got 250 ({counts['attempts']} attempts, "
+                    f"{counts['errors']} connection errors, {counts['lost_replies']} replies lost); "
+                    f"{delivered} delivered ({drained_text(drained)}), by "
+                    + ", ".join(f"{i.removeprefix('fault-replica-')} {n}" for i, n in sorted(instances.items()))
+                    + f"; posted twice (webhook-id): {redelivered}")
+            return problems, line
+
+        def mark():
+            return delivered_by_instance(), sink.redeliveries()
+
+        try:
+            setup = Server(self, "replica-setup", database, settings)
+            setup.setup(sink)
+            # (a) Two full replicas, mail alternately to each: exactly once.
+            a, b = replica("a"), replica("b")
+            before = mark()
+            load = Load([a.smtp_port, b.smtp_port], tokens_for("replicas", mails), clients=6)
+            load.start()
+            load.wait()
+            problems, line = finish(load, a, "two replicas", before)
+            if problems:
+                raise Violation("; ".join(problems) + f" [{line}]", b.log_path)
+            lines.append(line)
+
+            # (b) The same, with b killed -9 half way (not restarted): a takes over b's rows when their leases end.
+            before = mark()
+            load = Load([a.smtp_port, b.smtp_port], tokens_for("replicas-kill", mails), clients=6)
+            load.start()
+            load.wait_acked(mails // 2)
+            b.kill9()
+            load.wait()
+            # What b had in flight when it died may reach the webhook twice: one attempt per worker loop at most
+            # (FASTSMTP_WORKER_CONCURRENCY, 8).
+            problems, line = finish(load, a, "b killed -9 mid-run", before, allowed_redeliveries=8)
+            line += " (b's attempts in flight at the kill)"
+            if problems:
+                raise Violation("; ".join(problems) + f" [{line}]", a.log_path)
+            lines.append(line)
+
+            # (c) SIGTERM while a client is in the middle of DATA: that transaction completes (250), then exit 0.
+            code, text = self.sigterm_during_data(a)
+            if code != 250 or not QUEUED_AS.search(text):
+                raise Violation(f"SIGTERM during DATA: the transaction got {code} {text!r}, not 250", a.log_path)
+            stored = QUEUED_AS.search(text).group(1).lower()
+            lines.append("SIGTERM during DATA: 250, then exit 0")
+
+            # (d) Split roles: one --smtp-only, two --worker-only, one --api-only.
+            smtp = replica("smtp", "--smtp-only")
+            workers = [replica("worker-1", "--worker-only"), replica("worker-2", "--worker-only")]
+            api = replica("api", "--api-only")
+            if not wait_until(lambda: sink.delivered(stored), 30, 0.2):
+                raise Violation("the mail accepted during SIGTERM was never delivered", a.log_path)
+            before = mark()
+            load = Load(smtp.smtp_port, tokens_for("replicas-split", mails // 2), clients=6)
+            load.start()
+            load.wait()
+            problems, line = finish(load, smtp, "split roles", before)
+            with urllib.request.urlopen(f"http://127.0.0.1:{api.api_port}/api/v1/health", timeout=10) as response:
+                if response.status != 200:
+                    problems.append(f"the --api-only replica's health answered {response.status}")
+            by_worker = dict(database.query(
+                "SELECT instance_id, COUNT(*) FROM delivery_log WHERE status = 'delivered' "
+                "AND instance_id LIKE 'fault-replica-worker-%' GROUP BY instance_id"))
+            if len(by_worker) < 2:
+                problems.append(f"only {sorted(by_worker)} of the two --worker-only replicas delivered anything")
+            for server in [smtp, *workers, api]:
+                try:
+                    server.stop()
+                except Violation as violation:
+                    problems.append(str(violation))
+            if problems:
+                raise Violation("; ".join(problems) + f" [{line}]", smtp.log_path)
+            lines.append(line)
+        finally:
+            for server in servers:
+                server.dump_loads()
+                if server.alive():
+                    server.proc.kill()
+                    server.proc.wait()
+            sink.stop()
+        say(f"replicas on one PostgreSQL: PASS ({time.monotonic() - started:.0f} s): " + "; ".join(lines))
+
+    @staticmethod
+    def sigterm_during_data(server):
+        """Opens a session, sends half a message after DATA's 354, SIGTERMs the server, sends the rest and the final
+        dot; returns the reply to it. The server must then exit 0."""
+        sock = socket.create_connection(("127.0.0.1", server.smtp_port), timeout=30)
+        reader = sock.makefile("rb")
+
+        def reply():
+            lines = []
+            while True:
+                line = reader.readline()
+                if not line:
+                    return None, "connection closed"
+                lines.append(line.decode("utf-8", "replace").rstrip("\r\n"))
+                if len(line) < 4 or line[3:4] != b"-":
+                    return int(lines[-1][:3]), "\n".join(lines)
+
+        try:
+            reply()
+            for command, expected in [(b"EHLO mta.client.example", 250), (f"MAIL FROM:<{SENDER}>".encode(), 250),
+                                      (f"RCPT TO:<{RCPT}>".encode(), 250), (b"DATA", 354)]:
+                sock.sendall(command + b"\r\n")
+                code, text = reply()
+                if code != expected:
+                    raise Violation(f"SIGTERM during DATA: {command!r} got {code} {text!r}", server.log_path)
+            token = tokens_for("replicas-sigterm", 1)[0]
+            head = (f"From: <{SENDER}>\r\nTo: <{RCPT}>\r\nSubject: {SUBJECT_PREFIX}{token}\r\n"
+                    f"Message-ID: <{token}@client.example>\r\n\r\n").encode()
+            sock.sendall(head + b"first half of the body\r\n")
+            time.sleep(0.3)
+            server.proc.send_signal(signal.SIGTERM)
+            time.sleep(1.0)
+            if not server.alive():
+                raise Violation("serve exited during a DATA transfer instead of finishing it", server.log_path)
+            sock.sendall(b"second half of the body\r\n.\r\n")
+            code, text = reply()
+            try:
+                sock.sendall(b"QUIT\r\n")
+                reply()
+            except OSError:
+                pass
+        finally:
+            sock.close()
+        try:
+            status = server.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            raise Violation("serve did not exit within 60 s of SIGTERM after the transaction", server.log_path)
+        if status != 0:
+            raise Violation(f"serve exited {status} on SIGTERM (expected 0)", server.log_path)
+        return code, text
+
     # 4 --------------------------------------------------------------------------------------------------------
     def diskfull(self, size_mb=24, full_for=5.0):
         """SQLite's data dir on a small tmpfs, filled up while clients send."""
@@ -1067,7 +1261,7 @@ def main():
     parser.add_argument("--own-pg-url", help="its URL")
     parser.add_argument("--mails", type=int, default=500, help="mails in the kill -9 scenario")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--only", default="", help="comma-separated: kill9,recovery,pgstop,diskfull")
+    parser.add_argument("--only", default="", help="comma-separated: kill9,recovery,pgstop,replicas,diskfull")
     args = parser.parse_args()
     CHILDREN_FILE = os.path.join(args.work, "children.pids")
     seed = args.seed if args.seed is not None else random.randrange(1 << 32)
@@ -1083,6 +1277,8 @@ def main():
         steps.append(("recovery", lambda b=backend: suite.recovery(b)))
     if args.own_pg_dir:
         steps.append(("pgstop", suite.pgstop))
+    if args.pg_url:
+        steps.append(("replicas", suite.replicas))
     steps.append(("diskfull", suite.diskfull))
 
     def terminated(signum, frame):
