@@ -701,13 +701,16 @@ def account(server, sink, load):
 
 
 def conclude(server, problems, summary):
-    """Stops the server (SIGTERM must exit 0) and raises one Violation naming every problem, with `summary`."""
-    try:
-        server.stop()
-    except Violation as violation:
-        problems.append(str(violation))
+    """Stops the server, or each of a list of them (SIGTERM must exit 0), and raises one Violation naming every
+    problem, with `summary`."""
+    servers = server if isinstance(server, list) else [server]
+    for each in servers:
+        try:
+            each.stop()
+        except Violation as violation:
+            problems.append(str(violation))
     if problems:
-        raise Violation("; ".join(problems) + f" [{summary}]", server.log_path)
+        raise Violation("; ".join(problems) + f" [{summary}]", servers[0].log_path)
 
 
 def tokens_for(scenario, count):
@@ -1036,13 +1039,7 @@ class Suite:
                 "AND instance_id LIKE 'fault-replica-worker-%' GROUP BY instance_id"))
             if len(by_worker) < 2:
                 problems.append(f"only {sorted(by_worker)} of the two --worker-only replicas delivered anything")
-            for server in [smtp, *workers, api]:
-                try:
-                    server.stop()
-                except Violation as violation:
-                    problems.append(str(violation))
-            if problems:
-                raise Violation("; ".join(problems) + f" [{line}]", smtp.log_path)
+            conclude([smtp, *workers, api], problems, line)
             lines.append(line)
         finally:
             for server in servers:
