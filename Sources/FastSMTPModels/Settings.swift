@@ -53,8 +53,9 @@ public struct Settings: Sendable, Equatable {
     public var smtpMinDataRate: Int = 1024
     /// Concurrent SMTP connections per process; beyond, `421 4.7.0`.
     public var smtpMaxConnections: Int = 1000
-    /// Concurrent SMTP connections per client IP address; beyond, `421 4.7.0`.
-    public var smtpMaxConnectionsPerIP: Int = 20
+    /// Concurrent SMTP connections per client IP address; beyond, `421 4.7.0`. Above what one busy sending MTA opens
+    /// to one destination (Postfix's own server allows 50 a client; large senders open a few dozen).
+    public var smtpMaxConnectionsPerIP: Int = 100
     /// Which PROXY protocol header SMTP connections start with (behind a load balancer).
     public var smtpProxyProtocol: ProxyProtocolSetting = .off
     /// Seconds between checks of `smtpTLSCert`/`smtpTLSKey` for a rotated pair.

@@ -11,7 +11,7 @@ struct SMTPHardeningSettingsTests {
         #expect(s.smtpDataTimeout == 600)
         #expect(s.smtpMinDataRate == 1024)
         #expect(s.smtpMaxConnections == 1000)
-        #expect(s.smtpMaxConnectionsPerIP == 20)
+        #expect(s.smtpMaxConnectionsPerIP == 100)
         #expect(s.smtpProxyProtocol == .off)
         #expect(s.smtpTLSReloadInterval == 5)
     }

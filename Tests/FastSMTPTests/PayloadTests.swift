@@ -105,6 +105,9 @@ struct PayloadTests {
                 #expect(json["version"] as? String == "1")
                 let message = try #require(json["message"] as? [String: Any])
                 #expect(message["subject"] as? String == "Rechnung für November")
+                // RFC 3339 with milliseconds (#16: orders messages within a second, times the path).
+                let receivedAt = try #require(message["received_at"] as? String)
+                #expect(receivedAt.wholeMatch(of: #/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/#) != nil, "\(receivedAt)")
                 #expect((message["from"] as? [String: Any])?["name"] as? String == "Jürgen Müller")
                 #expect((message["from"] as? [String: Any])?["address"] as? String == "juergen@example.org")
                 #expect(
