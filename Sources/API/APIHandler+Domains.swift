@@ -20,15 +20,6 @@ extension APIHandler {
         return normalized
     }
 
-    static func triState(_ value: Components.Schemas.TriState?) -> Bool?? {
-        switch value {
-        case nil: nil
-        case .some(._true): .some(true)
-        case .some(._false): .some(false)
-        case .some(._default): .some(nil)
-        }
-    }
-
     func listDomains(_ input: Operations.ListDomains.Input) async throws -> Operations.ListDomains.Output {
         let principal = try Principal.get()
         try principal.require(.domainsRead)
@@ -69,9 +60,11 @@ extension APIHandler {
         let updated = try await store.updateDomain(
             id: domain.id,
             DomainChanges(
-                isEnabled: body.isEnabled, verifyDKIM: Self.triState(body.verifyDkim),
-                verifySPF: Self.triState(body.verifySpf),
-                rejectDKIMFail: Self.triState(body.rejectDkimFail), rejectSPFFail: Self.triState(body.rejectSpfFail)
+                isEnabled: body.isEnabled,
+                verifyDKIM: ExplicitNulls.change(body.verifyDkim, field: "verify_dkim"),
+                verifySPF: ExplicitNulls.change(body.verifySpf, field: "verify_spf"),
+                rejectDKIMFail: ExplicitNulls.change(body.rejectDkimFail, field: "reject_dkim_fail"),
+                rejectSPFFail: ExplicitNulls.change(body.rejectSpfFail, field: "reject_spf_fail")
             ))
         return .ok(.init(body: .json(.init(updated))))
     }

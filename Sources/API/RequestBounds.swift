@@ -163,18 +163,21 @@ struct RequestBoundsMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         }
         var request = request
+        var nulls: Set<String> = []
         if let schema = operation.body {
             let buffer = try await request.collectBody(upTo: maxBody)
             if buffer.readableBytes > 0,
                 let json = try? JSONSerialization.jsonObject(
-                    with: Data(buffer.readableBytesView), options: [.fragmentsAllowed]),
-                let problem = schema.problem(json, at: "")
+                    with: Data(buffer.readableBytesView), options: [.fragmentsAllowed])
             {
-                return MethodNotAllowedMiddleware<Context>.problem(
-                    .invalid(problem.field.isEmpty ? "body" : problem.field, problem.message))
+                if let problem = schema.problem(json, at: "") {
+                    return MethodNotAllowedMiddleware<Context>.problem(
+                        .invalid(problem.field.isEmpty ? "body" : problem.field, problem.message))
+                }
+                if let object = json as? [String: Any] { nulls = Set(object.filter { $0.value is NSNull }.keys) }
             }
         }
-        return try await next(request, context)
+        return try await ExplicitNulls.$keys.withValue(nulls) { try await next(request, context) }
     }
 
     /// Numeric bounds of a query value that reads as a number (its type is checked by the generated code).
@@ -185,5 +188,18 @@ struct RequestBoundsMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         guard schema.minimum != nil || schema.maximum != nil, let number = Double(value) else { return nil }
         return schema.problem(NSNumber(value: number), at: name)
+    }
+}
+
+/// The top-level fields a request body set to `null`, for the handler of that request. The generated decoders read
+/// an absent field and a `null` alike (both nil); an update tells them apart: absent leaves a field as it is, `null`
+/// resets it (a domain's checks back to the server setting).
+enum ExplicitNulls {
+    @TaskLocal static var keys: Set<String> = []
+
+    /// An update's value for `field`: `.some(value)` to set it (`.some(nil)`: reset), nil to leave it unchanged.
+    static func change<Value>(_ value: Value?, field: String) -> Value?? {
+        if let value { return .some(value) }
+        return keys.contains(field) ? .some(nil) : nil
     }
 }

@@ -169,17 +169,25 @@ struct APITests {
                 listed.items.compactMap { $0["domain_name"] as? String } == ["a.test"],
                 "members see their own domains only")
             let changed = try await api.call(
-                .PUT, "/api/v1/domains/a.test", key: api.aliceKey, json: ["verify_dkim": "false", "is_enabled": false])
+                .PUT, "/api/v1/domains/a.test", key: api.aliceKey,
+                json: ["verify_dkim": false, "reject_spf_fail": true, "is_enabled": false])
+            #expect(changed.status == 200)
             #expect(changed.json["verify_dkim"] as? Bool == false)
+            #expect(changed.json["reject_spf_fail"] as? Bool == true)
             #expect(changed.json["is_enabled"] as? Bool == false)
+            // The same shape as POST and the response: null is the server setting again; absent is unchanged.
             let reset = try await api.call(
                 .PUT, "/api/v1/domains/\(api.domainA.id.uuidString.lowercased())", key: api.aliceKey,
-                json: ["verify_dkim": "default"])
+                json: ["verify_dkim": NSNull()])
+            #expect(reset.status == 200)
             #expect(reset.json["verify_dkim"] == nil || reset.json["verify_dkim"] is NSNull)
+            #expect(reset.json["reject_spf_fail"] as? Bool == true)
             #expect(reset.json["is_enabled"] as? Bool == false)
-            #expect(
-                try await api.call(.PUT, "/api/v1/domains/a.test", key: api.aliceKey, json: ["verify_dkim": "maybe"])
-                    .status == 422)
+            for bad: Any in ["maybe", "true", "default", 1] {
+                #expect(
+                    try await api.call(.PUT, "/api/v1/domains/a.test", key: api.aliceKey, json: ["verify_dkim": bad])
+                        .status == 422, "\(bad)")
+            }
             #expect(try await api.call(.DELETE, "/api/v1/domains/a.test", key: api.aliceKey).status == 204)
             #expect(try await api.store.domain(named: "a.test") == nil)
         }

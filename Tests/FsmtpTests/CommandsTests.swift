@@ -30,6 +30,8 @@ struct CommandsTests {
                         == 0)
                 let enabled = try #require(try await json("domains", "show", "example.com") as? [String: Any])
                 #expect(enabled["is_enabled"] as? Bool == true && enabled["verify_spf"] == nil)
+                // Only what was named changed: the DKIM check kept its true.
+                #expect(enabled["verify_dkim"] as? Bool == true)
 
                 // Members by username.
                 #expect(

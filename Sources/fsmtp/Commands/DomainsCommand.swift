@@ -16,7 +16,18 @@ struct DomainsCommand: AsyncParsableCommand {
 }
 
 /// `--verify-dkim true|false|default` on update.
-extension Components.Schemas.TriState: ExpressibleByArgument {}
+/// A domain check on the command line: `true`, `false`, or `default` (the server setting, sent as `null`).
+enum CheckSetting: String, ExpressibleByArgument, CaseIterable {
+    case `true`, `false`, `default`
+
+    var value: Bool? {
+        switch self {
+        case .true: true
+        case .false: false
+        case .default: nil
+        }
+    }
+}
 
 extension DomainsCommand {
     struct List: AsyncParsableCommand {
@@ -115,25 +126,30 @@ extension DomainsCommand {
 
         @Flag var enablement: Enablement?
 
-        @Option(help: ArgumentHelp("true, false or default.", valueName: "bool")) var verifyDkim:
-            Components.Schemas.TriState?
-        @Option(help: ArgumentHelp("true, false or default.", valueName: "bool")) var verifySpf:
-            Components.Schemas.TriState?
-        @Option(help: ArgumentHelp("true, false or default.", valueName: "bool"))
-        var rejectDkimFail: Components.Schemas.TriState?
-        @Option(help: ArgumentHelp("true, false or default.", valueName: "bool"))
-        var rejectSpfFail: Components.Schemas.TriState?
+        @Option(help: ArgumentHelp("true, false or default.", valueName: "bool")) var verifyDkim: CheckSetting?
+        @Option(help: ArgumentHelp("true, false or default.", valueName: "bool")) var verifySpf: CheckSetting?
+        @Option(help: ArgumentHelp("true, false or default.", valueName: "bool")) var rejectDkimFail: CheckSetting?
+        @Option(help: ArgumentHelp("true, false or default.", valueName: "bool")) var rejectSpfFail: CheckSetting?
 
         func run() async throws {
             let session = try Session.make(global)
-            let updated = try await session.client.updateDomain(
-                path: .init(domainId: try session.domain(domain)),
-                body: .json(
-                    .init(
-                        isEnabled: enablement?.isEnabled, verifyDkim: verifyDkim, verifySpf: verifySpf,
-                        rejectDkimFail: rejectDkimFail,
-                        rejectSpfFail: rejectSpfFail))
-            ).ok.body.json
+            let checks = [
+                ("verify_dkim", verifyDkim), ("verify_spf", verifySpf), ("reject_dkim_fail", rejectDkimFail),
+                ("reject_spf_fail", rejectSpfFail),
+            ]
+            // `default` is sent as null: the server setting again.
+            let resets = Set(checks.filter { $0.1 == .default }.map(\.0))
+            let domainID = try session.domain(domain)
+            let updated = try await ExplicitNullFields.$keys.withValue(resets) {
+                try await session.client.updateDomain(
+                    path: .init(domainId: domainID),
+                    body: .json(
+                        .init(
+                            isEnabled: enablement?.isEnabled, verifyDkim: verifyDkim?.value,
+                            verifySpf: verifySpf?.value, rejectDkimFail: rejectDkimFail?.value,
+                            rejectSpfFail: rejectSpfFail?.value))
+                ).ok.body.json
+            }
             let output = session.output
             try output.emit(updated) {
                 output.success("Updated domain \(updated.domainName)")
