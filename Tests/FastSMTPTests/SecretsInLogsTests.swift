@@ -72,8 +72,15 @@ struct SecretsInLogsTests {
 }
 
 /// Every line logged, as text: message, metadata (keys and values) and source.
-final class LogCapture: LogHandler, @unchecked Sendable {
-    private let lines = NIOLockedValueBox([String]())
+///
+/// A value, as a `LogHandler` must be: every `Logger` copy carries its own metadata (the loggers of concurrent
+/// sessions set theirs at once); only the captured lines are shared, behind a lock.
+struct LogCapture: LogHandler {
+    private final class Lines: Sendable {
+        let box = NIOLockedValueBox([String]())
+    }
+
+    private let lines = Lines()
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
 
@@ -84,10 +91,10 @@ final class LogCapture: LogHandler, @unchecked Sendable {
 
     func log(event: LogEvent) {
         let all = metadata.merging(event.metadata ?? [:]) { $1 }
-        lines.withLockedValue {
+        lines.box.withLockedValue {
             $0.append("\(event.level) \(event.message) \(all.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
         }
     }
 
-    var text: String { lines.withLockedValue { $0.joined(separator: "\n") } }
+    var text: String { lines.box.withLockedValue { $0.joined(separator: "\n") } }
 }
