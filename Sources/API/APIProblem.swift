@@ -33,13 +33,21 @@ struct APIProblem: Error, Sendable, CustomStringConvertible {
         )
     }
 
-    func response() -> (HTTPResponse, HTTPBody) {
+    /// The problem+json document.
+    var encodedBody: Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(body)) ?? Data()
+        return (try? encoder.encode(body)) ?? Data()
+    }
+
+    var headerFields: HTTPFields {
         var fields = HTTPFields()
         fields[.contentType] = "application/problem+json"
         if status == .unauthorized { fields[.wwwAuthenticate] = "Bearer" }
-        return (HTTPResponse(status: status, headerFields: fields), HTTPBody(data))
+        return fields
+    }
+
+    func response() -> (HTTPResponse, HTTPBody) {
+        (HTTPResponse(status: status, headerFields: headerFields), HTTPBody(encodedBody))
     }
 }

@@ -26,8 +26,9 @@ public enum APIServer {
     ) throws -> Router<BasicRequestContext> {
         let router = Router()
         // First, so that it also wraps the router's "no route" answer.
-        router.add(middleware: MethodNotAllowedMiddleware(paths: try DeclaredPaths(document: openAPIDocument)))
-        router.add(middleware: RequestBoundsMiddleware(bounds: try RequestBounds(document: openAPIDocument)))
+        let contract = try OpenAPIDocument(openAPIDocument)
+        router.add(middleware: MethodNotAllowedMiddleware(paths: DeclaredPaths(contract)))
+        router.add(middleware: RequestBoundsMiddleware(bounds: RequestBounds(contract)))
         let handler = APIHandler(
             store: store, settings: settings, dispatcher: dispatcher,
             readiness: { await readiness(migrator, logger: logger) }, openAPIDocument: openAPIDocument,

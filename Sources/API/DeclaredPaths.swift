@@ -25,6 +25,15 @@ struct DeclaredPaths: Sendable {
             parts.count == segments.count
                 && zip(parts, segments).allSatisfy { part, segment in segment.map { $0 == part } ?? !part.isEmpty }
         }
+
+        /// Of `candidates`, the one whose template `path` matches with the most literal segments (as the router
+        /// prefers `rules/simulate` over `rules/{rule_id}`).
+        static func mostSpecific<T>(_ candidates: [T], for path: String, _ template: (T) -> Template) -> T? {
+            let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+            return candidates.filter { template($0).matches(parts) }.max {
+                template($0).literals < template($1).literals
+            }
+        }
     }
 
     let templates: [Template]
@@ -33,10 +42,11 @@ struct DeclaredPaths: Sendable {
 
     /// Reads the `paths` of an OpenAPI document (YAML or JSON).
     init(document: Data) throws {
-        guard let root = try yamlObject(document) as? [String: Any],
-            let paths = root["paths"] as? [String: Any]
-        else { throw DeclaredPathsError() }
-        templates = paths.compactMap { path, item in
+        self.init(try OpenAPIDocument(document))
+    }
+
+    init(_ document: OpenAPIDocument) {
+        templates = document.paths.compactMap { path, item in
             guard let item = item as? [String: Any] else { return nil }
             return Template(path: path, methods: Self.operations.filter { item[$0] != nil }.map { $0.uppercased() })
         }
@@ -45,14 +55,22 @@ struct DeclaredPaths: Sendable {
     /// The methods declared for the template `path` matches (the one with the most literal segments, as the router
     /// prefers), or nil when no declared path matches.
     func allowedMethods(for path: String) -> [String]? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        return templates.filter { $0.matches(parts) }.max { $0.literals < $1.literals }?.methods
+        Template.mostSpecific(templates, for: path) { $0 }?.methods
     }
 }
 
-/// An OpenAPI document (YAML or JSON) as plain dictionaries and arrays.
-func yamlObject(_ document: Data) throws -> Any? {
-    try Yams.load(yaml: String(decoding: document, as: UTF8.self))
+/// An OpenAPI document (YAML or JSON), parsed once, as plain dictionaries and arrays.
+struct OpenAPIDocument {
+    let paths: [String: Any]
+    let components: [String: Any]
+
+    init(_ document: Data) throws {
+        guard let root = try Yams.load(yaml: String(decoding: document, as: UTF8.self)) as? [String: Any],
+            let paths = root["paths"] as? [String: Any]
+        else { throw DeclaredPathsError() }
+        self.paths = paths
+        components = root["components"] as? [String: Any] ?? [:]
+    }
 }
 
 struct DeclaredPathsError: Error, CustomStringConvertible {
@@ -86,12 +104,8 @@ struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func problem(_ problem: APIProblem) -> Response {
-        let (head, _) = problem.response()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(problem.body)) ?? Data()
-        return Response(
-            status: .init(code: head.status.code), headers: head.headerFields,
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        Response(
+            status: problem.status, headers: problem.headerFields,
+            body: .init(byteBuffer: ByteBuffer(bytes: problem.encodedBody)))
     }
 }

@@ -96,14 +96,14 @@ struct RequestBounds: Sendable {
     let operations: [Operation]
 
     init(document: Data) throws {
-        guard let root = try yamlObject(document) as? [String: Any],
-            let paths = root["paths"] as? [String: Any]
-        else { throw DeclaredPathsError() }
-        let components = root["components"] as? [String: Any] ?? [:]
-        let schemas = components["schemas"] as? [String: Any] ?? [:]
-        let parameters = components["parameters"] as? [String: Any] ?? [:]
+        self.init(try OpenAPIDocument(document))
+    }
+
+    init(_ document: OpenAPIDocument) {
+        let schemas = document.components["schemas"] as? [String: Any] ?? [:]
+        let parameters = document.components["parameters"] as? [String: Any] ?? [:]
         var operations: [Operation] = []
-        for (path, item) in paths {
+        for (path, item) in document.paths {
             guard let item = item as? [String: Any] else { continue }
             let template = DeclaredPaths.Template(path: path, methods: [])
             for method in DeclaredPaths.operations {
@@ -133,9 +133,7 @@ struct RequestBounds: Sendable {
 
     /// The operation a request is for (the declared path with the most literal segments, as the router picks).
     func operation(method: String, path: String) -> Operation? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        return operations.filter { $0.method == method && $0.template.matches(parts) }
-            .max { $0.template.literals < $1.template.literals }
+        DeclaredPaths.Template.mostSpecific(operations.filter { $0.method == method }, for: path) { $0.template }
     }
 }
 

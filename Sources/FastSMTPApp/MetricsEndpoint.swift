@@ -13,7 +13,8 @@ struct MetricsEndpoint: Sendable {
     let logger: Logger
     /// How old a queue reading may be before a scrape reads it again.
     var maxQueueAge: Duration = .seconds(5)
-    private let refreshing = NIOLockedValueBox(false)
+    /// When the queue was last read, and whether a scrape is reading it now.
+    private let reading = NIOLockedValueBox((last: ContinuousClock.Instant?.none, busy: false))
 
     init(metrics: ServerMetrics, store: Store, logger: Logger) {
         self.metrics = metrics
@@ -35,21 +36,20 @@ struct MetricsEndpoint: Sendable {
     /// answer leaves the last reading in place and counts a storage error.
     func refreshQueueIfStale() async {
         let now = ContinuousClock.now
-        if let last = metrics.lastQueueSnapshot, now - last.readAt < maxQueueAge { return }
-        guard
-            refreshing.withLockedValue({ busy in
-                defer { busy = true }
-                return !busy
-            })
-        else { return }
-        defer { refreshing.withLockedValue { $0 = false } }
+        let start = reading.withLockedValue { state in
+            guard !state.busy, state.last.map({ now - $0 >= maxQueueAge }) ?? true else { return false }
+            state.busy = true
+            return true
+        }
+        guard start else { return }
+        var readAt: ContinuousClock.Instant?
+        defer { reading.withLockedValue { $0 = (readAt ?? $0.last, false) } }
         do {
             let (depth, oldest) = try await store.queueDepth()
-            let age = oldest.map { max(0, store.now().timeIntervalSince($0)) } ?? 0
             metrics.setQueue(
-                .init(
-                    depth: Dictionary(uniqueKeysWithValues: depth.map { ($0.key.rawValue, $0.value) }),
-                    oldestPendingAge: age, readAt: now))
+                depth: Dictionary(uniqueKeysWithValues: depth.map { ($0.key.rawValue, $0.value) }),
+                oldestPendingAge: oldest.map { max(0, store.now().timeIntervalSince($0)) } ?? 0)
+            readAt = now
         } catch {
             metrics.storageError("metrics")
             logger.warning(

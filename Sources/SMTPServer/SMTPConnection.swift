@@ -167,9 +167,7 @@ struct SMTPConnection {
                 }
                 switch event {
                 case .message(let tail): action = finishData(tail, in: &session)
-                case .rejected(let reason):
-                    session.endData()
-                    action = counted(session.machine.dataRejected(reason))
+                case .rejected(let reason): action = refuseData(reason, in: &session)
                 }
             } else {
                 guard let event = session.framer.nextCommand() else { break }
@@ -212,17 +210,13 @@ struct SMTPConnection {
     /// The end of data: the whole message in one buffer, if the budget has room for it; otherwise `451 4.3.1`.
     private func finishData(_ tail: [UInt8], in session: inout Session) -> SMTPSessionStateMachine.Action {
         let size = (session.spool?.size ?? 0) + tail.count
-        guard !session.spoolFailed else {
-            session.endData()
-            return counted(session.machine.dataRejected(.insufficientStorage))
-        }
+        guard !session.spoolFailed else { return refuseData(.insufficientStorage, in: &session) }
         if let budget = session.budget {
             guard budget.reserve(size) else {
                 logger.warning(
                     "message refused: the budget of message bytes in flight is used up",
                     metadata: ["smtp.message.size": "\(size)", "smtp.budget": "\(budget.limit)"])
-                session.endData()
-                return counted(session.machine.dataRejected(.insufficientStorage))
+                return refuseData(.insufficientStorage, in: &session)
             }
             session.reserved = size
         }
@@ -232,8 +226,7 @@ struct SMTPConnection {
             return session.machine.dataReceived(try spool.finish(appending: tail))
         } catch {
             logger.error("reading the spooled message failed; answered 451", metadata: ["error": "\(error)"])
-            session.endData()
-            return counted(session.machine.dataRejected(.insufficientStorage))
+            return refuseData(.insufficientStorage, in: &session)
         }
     }
 
@@ -268,6 +261,12 @@ struct SMTPConnection {
                 try await startTLS(reply, in: &session)
             }
         }
+    }
+
+    /// Lets go of the message's data and refuses it; the reply is counted.
+    private func refuseData(_ reason: SMTPDataError, in session: inout Session) -> SMTPSessionStateMachine.Action {
+        session.endData()
+        return counted(session.machine.dataRejected(reason))
     }
 
     /// Counts the reply that ends a message's data (accepted or refused) and passes the action on.

@@ -333,8 +333,8 @@ extension Store {
 
 extension Store {
     /// The deliveries waiting (`pending`, leased ones included) and held (`quarantined`), and when the oldest
-    /// pending one was queued; read through the `(status, next_retry_at)` index, so it stays cheap however many
-    /// finished rows are kept.
+    /// pending one was queued; `status` leads two indexes (`ix_delivery_log_due`, `ix_delivery_log_status_updated`),
+    /// so the finished rows kept for retention are not read.
     public func queueDepth() async throws -> (depth: [DeliveryStatus: Int], oldestPending: Date?) {
         try await database.withConnection(beginWithin: .seconds(2)) { sql in
             let rows = try await sql.raw(

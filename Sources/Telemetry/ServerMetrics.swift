@@ -1,6 +1,5 @@
 import CoreMetrics
 import Foundation
-import NIOConcurrencyHelpers
 import Prometheus
 
 /// What a FastSMTP process counts, exported at `GET /metrics` in the Prometheus text format (docs/metrics.md).
@@ -11,8 +10,13 @@ import Prometheus
 public final class ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    // The metrics without labels, made once: the per-message calls touch them directly.
+    private let connections: CoreMetrics.Counter
     private let activeConnections: Meter
-    private let queue = NIOLockedValueBox(QueueSnapshot?.none)
+    private let messageBytes: Recorder
+    private let latency: CoreMetrics.Timer
+    private let webhookDuration: CoreMetrics.Timer
+    private let oldestPending: CoreMetrics.Gauge
 
     /// Names, each with the prefix `fastsmtp_`.
     public enum Name {
@@ -41,16 +45,21 @@ public final class ServerMetrics: Sendable {
         factory.valueHistogramBuckets[Name.smtpMessageBytes] = [
             1_024, 4_096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 10_485_760, 26_214_400, 52_428_800,
         ]
-        let latency: [Duration] = [
+        let buckets: [Duration] = [
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
             .seconds(30), .seconds(60), .seconds(300), .seconds(900), .seconds(3600),
         ]
-        factory.durationHistogramBuckets[Name.deliveryLatency] = latency
-        factory.durationHistogramBuckets[Name.webhookDuration] = Array(latency.prefix(13))
+        factory.durationHistogramBuckets[Name.deliveryLatency] = buckets
+        factory.durationHistogramBuckets[Name.webhookDuration] = Array(buckets.prefix(13))
         self.registry = registry
         self.factory = factory
+        connections = Counter(label: Name.smtpConnections, factory: factory)
         activeConnections = Meter(label: Name.smtpConnectionsActive, factory: factory)
+        messageBytes = Recorder(label: Name.smtpMessageBytes, factory: factory)
+        latency = Timer(label: Name.deliveryLatency, factory: factory)
+        webhookDuration = Timer(label: Name.webhookDuration, factory: factory)
+        oldestPending = Gauge(label: Name.queueOldestPending, factory: factory)
         activeConnections.set(0)
         Gauge(label: Name.buildInfo, dimensions: [("version", version)], factory: factory).record(1)
     }
@@ -63,7 +72,7 @@ public final class ServerMetrics: Sendable {
 
     /// A client connected (after its PROXY header, if any) and was admitted.
     public func smtpConnectionOpened() {
-        count(Name.smtpConnections)
+        connections.increment()
         activeConnections.increment()
     }
 
@@ -85,7 +94,7 @@ public final class ServerMetrics: Sendable {
     public func smtpTransaction(code: Int) { count(Name.smtpTransactions, [("code", String(code))]) }
 
     public func smtpMessage(bytes: Int) {
-        Recorder(label: Name.smtpMessageBytes, factory: factory).record(bytes)
+        messageBytes.record(bytes)
     }
 
     // MARK: Mail authentication and rules
@@ -107,11 +116,11 @@ public final class ServerMetrics: Sendable {
 
     /// From the end of a message's data (its commit) to its delivery.
     public func deliveryLatency(_ duration: Duration) {
-        Timer(label: Name.deliveryLatency, factory: factory).recordNanoseconds(duration.nanoseconds)
+        latency.recordNanoseconds(duration.nanoseconds)
     }
 
     public func webhookRequest(_ duration: Duration) {
-        Timer(label: Name.webhookDuration, factory: factory).recordNanoseconds(duration.nanoseconds)
+        webhookDuration.recordNanoseconds(duration.nanoseconds)
     }
 
     /// A database operation failed: `accept`, `recipient_lookup`, `claim`, `record`, `prepare`…
@@ -119,27 +128,12 @@ public final class ServerMetrics: Sendable {
 
     // MARK: Queue (read from the database at scrape time)
 
-    /// The queue as last read; nil when it has not been read yet.
-    public struct QueueSnapshot: Sendable, Equatable {
-        public var depth: [String: Int]
-        public var oldestPendingAge: TimeInterval
-        public var readAt: ContinuousClock.Instant
-
-        public init(depth: [String: Int], oldestPendingAge: TimeInterval, readAt: ContinuousClock.Instant) {
-            self.depth = depth
-            self.oldestPendingAge = oldestPendingAge
-            self.readAt = readAt
+    /// The deliveries per status (`pending`, `quarantined`) and the age of the oldest pending one, as just read.
+    public func setQueue(depth: [String: Int], oldestPendingAge: TimeInterval) {
+        for (status, count) in depth {
+            Gauge(label: Name.queueDepth, dimensions: [("status", status)], factory: factory).record(count)
         }
-    }
-
-    public var lastQueueSnapshot: QueueSnapshot? { queue.withLockedValue { $0 } }
-
-    public func setQueue(_ snapshot: QueueSnapshot) {
-        queue.withLockedValue { $0 = snapshot }
-        for (status, depth) in snapshot.depth {
-            Gauge(label: Name.queueDepth, dimensions: [("status", status)], factory: factory).record(depth)
-        }
-        Gauge(label: Name.queueOldestPending, factory: factory).record(snapshot.oldestPendingAge)
+        oldestPending.record(oldestPendingAge)
     }
 
     // MARK: Export
