@@ -39,6 +39,13 @@ let package = Package(
         // Codable values and settings shared by everything.
         .target(
             name: "FastSMTPModels",
+            dependencies: ["DomainNames"],
+            swiftSettings: swiftSettings
+        ),
+        // IDNA (RFC 5891 ToASCII, RFC 3492 Punycode): shared by the server and fsmtp, which sends domain names to the
+        // API in the ASCII form openapi.yaml asks for.
+        .target(
+            name: "DomainNames",
             swiftSettings: swiftSettings
         ),
         // RFC 5322 / MIME parsing: pure, no I/O.
@@ -234,6 +241,7 @@ let package = Package(
             name: "fsmtp",
             dependencies: [
                 "FastSMTPClient",
+                "DomainNames",
                 "FastSMTPAPITypes",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),

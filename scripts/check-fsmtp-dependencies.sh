@@ -9,7 +9,7 @@ swift package describe --type json 2>/dev/null | python3 -c '
 import json, sys
 package = json.load(sys.stdin)
 targets = {t["name"]: t for t in package["targets"]}
-allowed_targets = {"fsmtp", "FastSMTPClient", "FastSMTPAPITypes"}
+allowed_targets = {"fsmtp", "FastSMTPClient", "FastSMTPAPITypes", "DomainNames"}
 allowed_products = {
     "ArgumentParser", "TOMLKit", "Yams", "OpenAPIRuntime", "OpenAPIAsyncHTTPClient", "AsyncHTTPClient", "NIOCore",
     "OpenAPIGenerator",  # the build plugin that generates the client; nothing of it is linked

@@ -29,7 +29,7 @@ extension APIHandler {
     private func keyOwner() throws -> (Principal, UserRecord) {
         let principal = try Principal.get()
         guard let user = principal.user else {
-            throw APIProblem.invalid("user", "the root key has no user; create a user and give it keys")
+            throw APIProblem.forbidden("the root key has no user and cannot own keys; create a user and give it keys")
         }
         return (principal, user)
     }
@@ -45,15 +45,14 @@ extension APIHandler {
                 body: .json(
                     .init(
                         items: keys.map(Components.Schemas.APIKey.init),
-                        nextCursor: Paging.next(keys, limit: limit) { $0.id.uuidString }
+                        nextCursor: Paging.next(keys, limit: limit, id: \.id)
                     ))))
     }
 
     func createKey(_ input: Operations.CreateKey.Input) async throws -> Operations.CreateKey.Output {
         let (principal, user) = try keyOwner()
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
-        let name = body.name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 255 else { throw APIProblem.invalid("name", "must be 1 to 255 characters") }
+        let name = body.name
         let requested = Set((body.scopes ?? [.admin]).compactMap { Scope(rawValue: $0.rawValue) })
         guard !requested.isEmpty else { throw APIProblem.invalid("scopes", "must name at least one scope") }
         // A key can only hand out what it has: scopes narrow, never widen.

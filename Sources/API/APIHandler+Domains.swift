@@ -96,15 +96,11 @@ extension APIHandler {
         // tells nothing about usernames.
         let role = DomainRole(rawValue: body.role?.rawValue ?? "member") ?? .member
         try await checkRoleChange(on: domain, touching: [role])
-        let user: UserRecord?
-        if let id = body.userId {
-            user = try await store.user(id: try Self.uuid(id, "user"))
-        } else if let name = body.username {
-            user = try await store.user(named: name)
-        } else {
-            throw APIProblem.invalid("user_id", "name the user by user_id or username")
-        }
-        guard let user else { throw APIProblem.notFound("user \(body.userId ?? body.username ?? "")") }
+        // user_id takes the user's id or its username (an id first: a username may look like one).
+        var user: UserRecord? = nil
+        if let id = UUID(uuidString: body.userId) { user = try await store.user(id: id) }
+        if user == nil { user = try await store.user(named: body.userId) }
+        guard let user else { throw APIProblem.notFound("user \(body.userId)") }
         let member = try await store.addMember(domainID: domain.id, userID: user.id, role: role)
         return .created(.init(body: .json(.init(member))))
     }

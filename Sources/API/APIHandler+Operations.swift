@@ -33,7 +33,7 @@ extension APIHandler {
                 body: .json(
                     .init(
                         items: rows.map(Components.Schemas.Delivery.init),
-                        nextCursor: Paging.next(rows, limit: limit) { $0.id.uuidString }))))
+                        nextCursor: Paging.next(rows, limit: limit, id: \.id)))))
     }
 
     /// A delivery the caller may see (with `role` on its domain); deliveries of deleted domains are superusers' only.
@@ -92,7 +92,8 @@ extension APIHandler {
             }
         }
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
-        try validateWebhookURL(body.webhookUrl)
+        // The policy is applied by the request itself (on the address it would connect to) and reported in the result.
+        try validateWebhookURL(body.webhookUrl, policy: false)
         let headers = body.webhookHeaders?.additionalProperties ?? [:]
         try Self.validateHeaders(headers)
         guard let dispatcher else {

@@ -19,10 +19,8 @@ extension APIHandler {
     func createRuleset(_ input: Operations.CreateRuleset.Input) async throws -> Operations.CreateRuleset.Output {
         let domain = try await domain(input.path.domainId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
-        let name = body.name.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, UUID(uuidString: name) == nil else {
-            throw APIProblem.invalid("name", "must be a non-empty name that is not a UUID")
-        }
+        let name = body.name
+        guard UUID(uuidString: name) == nil else { throw APIProblem.invalid("name", "must not be a UUID") }
         let ruleset = try await store.createRuleset(
             domainID: domain.id, name: name, priority: body.priority ?? 0,
             stopOnMatch: body.stopOnMatch ?? true, isEnabled: body.isEnabled ?? true)
@@ -49,8 +47,8 @@ extension APIHandler {
         let (domain, ruleset) = try await ruleset(
             input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
-        if let name = body.name, name.trimmingCharacters(in: .whitespaces).isEmpty || UUID(uuidString: name) != nil {
-            throw APIProblem.invalid("name", "must be a non-empty name that is not a UUID")
+        if let name = body.name, UUID(uuidString: name) != nil {
+            throw APIProblem.invalid("name", "must not be a UUID")
         }
         let updated = try await store.updateRuleset(
             id: ruleset.id, domainID: domain.id,
@@ -97,7 +95,8 @@ extension APIHandler {
         do {
             try await store.reorderRules(rulesetID: ruleset.id, ruleIDs: ids)
         } catch StoreError.invalid(let message) {
-            throw APIProblem.invalid("rule_ids", message)
+            // The list is well formed but does not match the ruleset as it is now.
+            throw APIProblem.conflict("rule_ids: \(message)")
         }
         return .ok(.init(body: .json(.init(ruleset, rules: try await store.rules(rulesetIDs: [ruleset.id])))))
     }
@@ -137,7 +136,7 @@ extension APIHandler {
         guard let at = recipient.lastIndex(of: "@"),
             Store.normalizeDomain(String(recipient[recipient.index(after: at)...])) == domain.domainName
         else {
-            throw APIProblem.invalid("rcpt_to", "must be an address of \(domain.domainName)")
+            throw APIProblem.notFound("recipient \(recipient) of \(domain.domainName)")
         }
         let raw = Array(body.rawMessage.utf8)
         let facts = MailFacts(
@@ -149,7 +148,7 @@ extension APIHandler {
         do {
             (route, decision) = try await store.simulateRules(domain: domain, facts: facts, recipient: recipient)
         } catch StoreError.invalid(let message) {
-            throw APIProblem.invalid("rcpt_to", message)
+            throw APIProblem(status: .notFound, detail: "rcpt_to: \(message)")
         }
         return .ok(
             .init(

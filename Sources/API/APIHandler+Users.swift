@@ -13,9 +13,10 @@ extension APIHandler {
 
     static func validateEmail(_ email: String?) throws(APIProblem) {
         guard let email else { return }
+        // openapi.yaml's Email pattern: one @ with something before it and a dot after it, no space or control.
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard email.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-            !email.contains(where: \.isWhitespace)
+        guard email.unicodeScalars.count <= 320, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+            !email.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
         else { throw .invalid("email", "is not an email address") }
     }
 

@@ -69,31 +69,75 @@ enum Paging {
         return limit
     }
 
-    static func encode(_ key: String) -> String {
-        Data(key.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    // Cursors are keyset positions, opaque to clients: unpadded base64url of the last key of a page — a name's UTF-8
+    // or an id's 16 bytes. openapi.yaml's NameCursor and IDCursor patterns admit exactly the strings that decode, so
+    // every cursor of the documented shape names a position (bits past the last whole byte are ignored, a name that
+    // is not UTF-8 is read with replacement characters) and any other shape is refused before a handler runs.
+
+    static func encode(_ key: String) -> String { base64url(Array(key.utf8)) }
+
+    static func encode(_ id: UUID) -> String { withUnsafeBytes(of: id.uuid) { base64url(Array($0)) } }
 
     static func decode(_ cursor: String?) throws(APIProblem) -> String? {
         guard let cursor else { return nil }
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8) else {
-            throw .invalid("cursor", "is not a cursor this server issued")
-        }
-        return key
+        guard let bytes = bytes(base64url: cursor) else { throw .invalid("cursor", "is not a cursor") }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func decodeUUID(_ cursor: String?) throws(APIProblem) -> UUID? {
-        guard let key = try decode(cursor) else { return nil }
-        guard let id = UUID(uuidString: key) else { throw .invalid("cursor", "is not a cursor this server issued") }
-        return id
+        guard let cursor else { return nil }
+        guard let bytes = bytes(base64url: cursor), bytes.count == 16 else {
+            throw .invalid("cursor", "is not a cursor")
+        }
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9],
+                bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
+    }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    static func base64url(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
+            for position in 0...chunk.count { out.append(alphabet[Int(value >> (18 - 6 * UInt32(position)) & 63)]) }
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes of unpadded base64url text; nil for another character or a length of 4n+1 (no whole byte).
+    static func bytes(base64url text: String) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for character in text.utf8 {
+            guard let digit = alphabet.firstIndex(of: character) else { return nil }
+            accumulator = accumulator << 6 | UInt32(digit)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                bytes.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                accumulator &= (1 << UInt32(bits)) - 1
+            }
+        }
+        return text.utf8.count % 4 == 1 ? nil : bytes
     }
 
     /// The cursor for the next page: set only when the page is full.
     static func next<T>(_ items: [T], limit: Int, key: (T) -> String) -> String? {
         guard items.count == limit, let last = items.last else { return nil }
         return encode(key(last))
+    }
+
+    /// The cursor for the next page of a listing in id order: set only when the page is full.
+    static func next<T>(_ items: [T], limit: Int, id: (T) -> UUID) -> String? {
+        guard items.count == limit, let last = items.last else { return nil }
+        return encode(id(last))
     }
 }

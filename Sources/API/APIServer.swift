@@ -28,7 +28,7 @@ public enum APIServer {
         // First, so that it also wraps the router's "no route" answer.
         let contract = try OpenAPIDocument(openAPIDocument)
         router.add(middleware: MethodNotAllowedMiddleware(paths: DeclaredPaths(contract)))
-        router.add(middleware: RequestBoundsMiddleware(bounds: RequestBounds(contract)))
+        router.add(middleware: RequestBoundsMiddleware(bounds: try RequestBounds(contract)))
         let handler = APIHandler(
             store: store, settings: settings, dispatcher: dispatcher,
             readiness: { await readiness(migrator, logger: logger) }, openAPIDocument: openAPIDocument,
@@ -38,7 +38,7 @@ public enum APIServer {
             authenticator: Authenticator(store: store, rootKey: rootKey, hashAlgorithm: settings.apiKeyHashAlgorithm),
             logger: logger
         )
-        try handler.registerHandlers(on: router, middlewares: [middleware])
+        try handler.registerHandlers(on: router, configuration: .fastSMTP, middlewares: [middleware])
         return router
     }
 

@@ -34,6 +34,7 @@ extension Client {
     ) -> Client {
         Client(
             serverURL: url,
+            configuration: .fastSMTP,
             transport: transport,
             middlewares: (apiKey.map { [APIKeyMiddleware(key: $0)] } ?? []) + [ExplicitNullsMiddleware()] + middlewares
         )

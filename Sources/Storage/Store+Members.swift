@@ -63,7 +63,7 @@ extension Store {
         try await withMembershipsLocked(domainID: domainID) { sql in
             let current = try await Self.role(sql, domainID: domainID, userID: userID)
             if current == .owner, role != .owner, try await Self.ownerCount(sql, domainID: domainID) <= 1 {
-                throw StoreError.invalid("the last owner cannot be demoted; make someone else owner first")
+                throw StoreError.wrongState("the last owner cannot be demoted; make someone else owner first")
             }
             try await sql.raw(
                 """

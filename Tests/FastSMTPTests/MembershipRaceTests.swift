@@ -25,7 +25,7 @@ struct MembershipRaceTests {
                     do {
                         _ = try await store.updateMember(domainID: domain.id, userID: first.id, role: .member)
                         return true
-                    } catch StoreError.invalid { return false }
+                    } catch StoreError.wrongState { return false }
                 }()
                 async let removed: Bool = {
                     do {

@@ -23,7 +23,7 @@ struct TenantIsolationTests {
             Call(method: .PUT, path: d, json: ["is_enabled": false]),
             Call(method: .DELETE, path: d),
             Call(method: .GET, path: "\(d)/members"),
-            Call(method: .POST, path: "\(d)/members", json: ["username": "bob", "role": "owner"]),
+            Call(method: .POST, path: "\(d)/members", json: ["user_id": "bob", "role": "owner"]),
             Call(method: .PUT, path: "\(d)/members/\(member)", json: ["role": "member"]),
             Call(method: .DELETE, path: "\(d)/members/\(member)"),
             Call(method: .GET, path: "\(d)/recipients"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DomainNames
 import FastSMTPClient
 import Foundation
 
@@ -92,7 +93,7 @@ extension DomainsCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "The domain name, e.g. example.com.")
+        @Argument(help: "The domain name, e.g. example.com or münchen.de (sent in its ASCII form, xn--mnchen-3ya.de).")
         var domainName: String
 
         @Flag(help: "Verify DKIM signatures of this domain's mail.") var verifyDkim = false
@@ -106,7 +107,8 @@ extension DomainsCommand {
             let created = try await session.client.createDomain(
                 body: .json(
                     .init(
-                        domainName: domainName, isEnabled: disabled ? false : nil, verifyDkim: verifyDkim ? true : nil,
+                        domainName: IDNA.toASCII(domainName) ?? domainName, isEnabled: disabled ? false : nil,
+                        verifyDkim: verifyDkim ? true : nil,
                         verifySpf: verifySpf ? true : nil, rejectDkimFail: rejectDkimFail ? true : nil,
                         rejectSpfFail: rejectSpfFail ? true : nil))
             ).created.body.json

@@ -54,8 +54,8 @@ extension MembersCommand {
             let session = try Session.make(global)
             let (domain, rest) = try session.domainAndRest(arguments, count: 2, usage: "[DOMAIN] USERNAME")
             let user = rest[0]
-            let body: Components.Schemas.MemberCreate =
-                UUID(uuidString: user) != nil ? .init(userId: user, role: role) : .init(username: user, role: role)
+            // user_id takes an id or a username.
+            let body = Components.Schemas.MemberCreate(userId: user, role: role)
             let member = try await session.client.addMember(path: .init(domainId: domain), body: .json(body)).created
                 .body.json
             let output = session.output
