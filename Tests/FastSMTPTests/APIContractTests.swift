@@ -89,6 +89,25 @@ struct APIContractTests {
         #expect(problem(["X-A": "********"]) != nil, "how responses hide a value")
     }
 
+    @Test func webhookURLsAreRFC3986() throws {
+        let create = try #require(
+            try Self.bounds.get().operation(method: "POST", path: "/api/v1/domains/x/recipients"))
+        func refused(_ url: String) -> Bool { create.body?.problem(["webhook_url": url], at: "") != nil }
+        for url in [
+            "https://n8n.example.com/webhook/abc?x=1#f", "HTTP://h:65535", "http://[::1]:8080/x", "http://[fd00::5]/",
+            "http://[::ffff:192.0.2.1]/", "http://h/%41",
+        ] {
+            #expect(!refused(url), "\(url)")
+        }
+        // Found by schemathesis: "[4Cb]" passed a looser host rule and broke clients that parse the stored URL.
+        for url in [
+            "http://[4Cb]/", "http://[1::2::3]/", "http://h:65536/", "http://u@h/", "http://h/a b", "http://h/%zz",
+            "ftp://h/", "http://", "http://h/\n",
+        ] {
+            #expect(refused(url), "\(url)")
+        }
+    }
+
     /// Found by schemathesis: `uniqueItems` through NSSet crashed the server on an array of large doubles.
     @Test func uniqueItemsOfAnyJSONValues() throws {
         let reorder = try #require(
