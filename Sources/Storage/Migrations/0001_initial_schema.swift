@@ -67,8 +67,15 @@ extension Migrations {
                     UNIQUE (domain_id, local_part)
                 )
                 """,
-                // NULLs are distinct in UNIQUE constraints: this keeps one catch-all per domain.
-                "CREATE UNIQUE INDEX ux_recipients_catch_all ON recipients (domain_id) WHERE local_part IS NULL",
+                // NULLs are distinct in UNIQUE constraints: this keeps one catch-all per domain. MariaDB has no partial
+                // index: a unique index on an invisible generated column that is set only for catch-alls.
+                dialect == .mariadb
+                    ? """
+                    ALTER TABLE recipients ADD COLUMN catch_all_domain_id CHAR(36)
+                        AS (CASE WHEN local_part IS NULL THEN domain_id END) VIRTUAL INVISIBLE,
+                    ADD UNIQUE INDEX ux_recipients_catch_all (catch_all_domain_id)
+                    """
+                    : "CREATE UNIQUE INDEX ux_recipients_catch_all ON recipients (domain_id) WHERE local_part IS NULL",
                 """
                 CREATE TABLE rulesets (
                     id \(t.uuid) PRIMARY KEY,
