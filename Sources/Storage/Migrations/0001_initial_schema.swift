@@ -68,12 +68,13 @@ extension Migrations {
                 )
                 """,
                 // NULLs are distinct in UNIQUE constraints: this keeps one catch-all per domain. MariaDB has no partial
-                // index: a unique index on an invisible generated column that is set only for catch-alls.
+                // index: a unique index on the domain and an invisible generated column set only for catch-alls
+                // (not on domain_id itself: a generated column may not read a column with a cascading foreign key).
                 dialect == .mariadb
                     ? """
-                    ALTER TABLE recipients ADD COLUMN catch_all_domain_id CHAR(36)
-                        AS (CASE WHEN local_part IS NULL THEN domain_id END) VIRTUAL INVISIBLE,
-                    ADD UNIQUE INDEX ux_recipients_catch_all (catch_all_domain_id)
+                    ALTER TABLE recipients ADD COLUMN is_catch_all TINYINT
+                        AS (CASE WHEN local_part IS NULL THEN 1 END) VIRTUAL INVISIBLE,
+                    ADD UNIQUE INDEX ux_recipients_catch_all (domain_id, is_catch_all)
                     """
                     : "CREATE UNIQUE INDEX ux_recipients_catch_all ON recipients (domain_id) WHERE local_part IS NULL",
                 """

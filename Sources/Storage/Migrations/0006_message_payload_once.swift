@@ -80,7 +80,7 @@ extension Migrations {
                     """
                 }
             // MariaDB cuts GROUP_CONCAT at group_concat_max_len: lift it for this session first.
-            return (dialect == .mariadb ? ["SET SESSION group_concat_max_len = 4294967295"] : []) + [
+            return (dialect == .mariadb ? ["SET SESSION group_concat_max_len = 1073741824"] : []) + [
                 reassemble, inline, "DROP TABLE message_chunks", "ALTER TABLE messages DROP COLUMN raw_chunks",
                 "ALTER TABLE delivery_log DROP COLUMN webhook_url_override", "ALTER TABLE messages DROP COLUMN payload",
             ]
