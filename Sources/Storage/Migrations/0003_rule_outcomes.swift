@@ -49,9 +49,9 @@ extension Migrations {
                 "ALTER TABLE delivery_log ADD CONSTRAINT delivery_log_status_check CHECK (status IN (\(list)))",
             ]
         case .mariadb:
-            // 0001's column CHECK is named after its column.
+            // 0001's CHECK is part of the column's definition: redefining the column drops it.
             return [
-                "ALTER TABLE delivery_log DROP CONSTRAINT IF EXISTS status",
+                "ALTER TABLE delivery_log MODIFY COLUMN status VARCHAR(16) NOT NULL",
                 "ALTER TABLE delivery_log DROP CONSTRAINT IF EXISTS delivery_log_status_check",
                 "ALTER TABLE delivery_log ADD CONSTRAINT delivery_log_status_check CHECK (status IN (\(list)))",
             ]
