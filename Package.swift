@@ -13,6 +13,11 @@ let package = Package(
         // The remote CLI: only the generated client, never server code (scripts/check-fsmtp-dependencies.sh).
         .executable(name: "fsmtp", targets: ["fsmtp"]),
     ],
+    traits: [
+        // MariaDB (≥ 10.6) as a database, through MariaDB Connector/C (Debian: libmariadb-dev). Off by default, so
+        // the default build needs nothing new: `swift build --traits MariaDB`.
+        .trait(name: "MariaDB", description: "MariaDB/MySQL URLs through MariaDB Connector/C (libmariadb-dev)")
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -115,11 +120,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // MariaDB Connector/C, from the system (pkg-config libmariadb). Only the MariaDB trait links it.
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
+        // The MariaDB client: Connector/C's blocking calls on a thread pool of its own, a connection pool, prepared
+        // statements. Empty without the MariaDB trait (its sources are inside `#if MariaDB`).
+        .target(
+            name: "MariaDBClient",
+            dependencies: [
+                .target(name: "CMariaDB", condition: .when(traits: ["MariaDB"])),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Database access: URLs, migrations, repositories.
         .target(
             name: "Storage",
             dependencies: [
                 "FastSMTPModels",
+                .target(name: "MariaDBClient", condition: .when(traits: ["MariaDB"])),
                 "MIME",
                 "Rules",
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -166,6 +166,14 @@ extension Settings {
         }) {
             throw SettingsError(variable: name, message: "must not contain spaces or control characters, got \(shown)")
         }
+        #if !MariaDB
+        if kind == .mysql {
+            throw SettingsError(
+                variable: name,
+                message: "this fastsmtp was built without MariaDB support; build it with `swift build --traits MariaDB`"
+            )
+        }
+        #endif
         if kind != .sqlite && url[separator.upperBound...].isEmpty {
             throw SettingsError(variable: name, message: "must name a server or database after '\(scheme)://'")
         }

@@ -8,12 +8,17 @@ import SQLKit
 import SQLiteKit
 import ServiceLifecycle
 
+#if MariaDB
+import MariaDBClient
+#endif
+
 /// The SQL dialects FastSMTP writes for.
 public enum SQLDialectKind: String, Sendable {
-    case sqlite, postgresql
+    case sqlite, postgresql, mariadb
 }
 
-/// The application's handle on its database: a PostgreSQL connection pool or one serialised SQLite connection.
+/// The application's handle on its database: a PostgreSQL or MariaDB connection pool, or one serialised SQLite
+/// connection.
 ///
 /// `Database` is a `Service`: add it to the `ServiceGroup` first, so that it stops last. Outside a service group
 /// use ``Database/withDatabase(_:logger:poolSize:_:)``.
@@ -29,6 +34,9 @@ public final class Database: Service, Sendable {
     private enum Backend: Sendable {
         case postgres(PostgresClient)
         case sqlite(SQLiteHandle, AsyncMutex)
+        #if MariaDB
+        case mariadb(MariaDBConnectionPool)
+        #endif
     }
 
     /// Opens the database. For PostgreSQL nothing connects until ``run()`` runs; SQLite is opened at once and
@@ -73,11 +81,23 @@ public final class Database: Service, Sendable {
             return Database(
                 location: location, dialect: .sqlite, logger: logger,
                 backend: .sqlite(SQLiteHandle(connection), AsyncMutex()))
-        case .mysql:
-            throw DatabaseURLError(
-                "MariaDB/MySQL support is not built into this binary yet; use sqlite:/// or postgresql://")
+        case .mysql(let location):
+            #if MariaDB
+            // As many threads as connections: a connection never waits for a thread to run its statement.
+            let pool = MariaDBConnectionPool(
+                configuration: location.configuration, maximumConnections: max(1, poolSize), logger: logger)
+            return Database(location: .mysql(location), dialect: .mariadb, logger: logger, backend: .mariadb(pool))
+            #else
+            _ = location
+            throw DatabaseURLError(Self.mariaDBMissing)
+            #endif
         }
     }
+
+    /// The one line a build without the `MariaDB` trait answers a MariaDB URL with.
+    public static let mariaDBMissing =
+        "this fastsmtp was built without MariaDB support; build it with `swift build --traits MariaDB` "
+        + "(needs libmariadb-dev), or use sqlite:/// or postgresql://"
 
     private init(location: DatabaseLocation, dialect: SQLDialectKind, logger: Logger, backend: Backend) {
         self.location = location
@@ -94,6 +114,11 @@ public final class Database: Service, Sendable {
         case .sqlite(let handle, _):
             try? await gracefulShutdown()
             try await handle.close()
+        #if MariaDB
+        case .mariadb(let pool):
+            try? await gracefulShutdown()
+            await pool.close()
+        #endif
         }
     }
 
@@ -107,6 +132,19 @@ public final class Database: Service, Sendable {
     ) async throws -> R {
         if case .postgres(let pg) = location { try await probe(pg, logger: logger) }
         let database = try await Database.open(location, logger: logger, poolSize: poolSize)
+        #if MariaDB
+        if case .mariadb(let pool) = database.backend {
+            // Connect once now: an unreachable server, a refused login or a server older than 10.6 is reported
+            // with its reason at once.
+            do {
+                try await pool.withConnection { _ in }
+            } catch {
+                await pool.close()
+                throw DatabaseUnreachableError(
+                    "cannot connect to MariaDB at \(pool.configuration.endpoint): \(error)")
+            }
+        }
+        #endif
         return try await database.whileRunning { try await body(database) }
     }
 
@@ -150,6 +188,17 @@ public final class Database: Service, Sendable {
                 try? await handle.close()
                 throw error
             }
+        #if MariaDB
+        case .mariadb(let pool):
+            do {
+                let result = try await body()
+                await pool.close()
+                return result
+            } catch {
+                await pool.close()
+                throw error
+            }
+        #endif
         }
     }
 
@@ -168,31 +217,52 @@ public final class Database: Service, Sendable {
         switch backend {
         case .sqlite(let handle, let mutex):
             return try await mutex.withLock(within: limit) { try await body(handle.connection.sql(queryLogLevel: nil)) }
+
         case .postgres(let client):
-            guard let limit else {
-                return try await client.withConnection { try await body(ClosedConnectionGuard($0)) }
+            return try await Self.bounded(limit) { began in
+                try await client.withConnection { connection in
+                    guard began() else { return nil }
+                    return try await body(ClosedConnectionGuard(connection))
+                }
             }
-            // The lease and a timer race; whichever settles `state` first wins. A lease that comes after the deadline
-            // must not start anything: the caller was told no.
-            let state = NIOLockedValueBox(BeginState.waiting)
-            return try await withThrowingTaskGroup(of: R?.self) { group in
-                group.addTask {
-                    try await client.withConnection { connection in
-                        guard state.withLockedValue({ $0.settle(.began) }) else { return nil }
-                        return try await body(ClosedConnectionGuard(connection))
-                    }
+        #if MariaDB
+        case .mariadb(let pool):
+            let logger = logger
+            return try await Self.bounded(limit) { began in
+                try await pool.withConnection { connection in
+                    guard began() else { return nil }
+                    return try await body(MariaDBSQLDatabase(connection: connection, logger: logger))
                 }
-                group.addTask {
-                    try await Task.sleep(for: limit)
-                    if state.withLockedValue({ $0.settle(.abandoned) }) { throw DatabaseBusyError(waited: limit) }
-                    return nil
-                }
-                defer { group.cancelAll() }
-                while let next = try await group.next() {
-                    if let result = next { return result }
-                }
-                throw DatabaseBusyError(waited: limit)
             }
+        #endif
+        }
+    }
+
+    /// Runs `lease` (which waits for a pooled connection, asks `began()`, and runs the caller's work only when it
+    /// answers true), bounding only the wait: with `limit`, the lease and a timer race; whichever settles first wins.
+    /// A lease that comes after the deadline must not start anything: the caller was told no.
+    private static func bounded<R: Sendable>(
+        _ limit: Duration?, _ lease: @escaping @Sendable (@escaping @Sendable () -> Bool) async throws -> R?
+    ) async throws -> R {
+        guard let limit else {
+            guard let result = try await lease({ true }) else { throw DatabaseBusyError(waited: .zero) }
+            return result
+        }
+        let state = NIOLockedValueBox(BeginState.waiting)
+        return try await withThrowingTaskGroup(of: R?.self) { group in
+            group.addTask {
+                try await lease { state.withLockedValue { $0.settle(.began) } }
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                if state.withLockedValue({ $0.settle(.abandoned) }) { throw DatabaseBusyError(waited: limit) }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let result = next { return result }
+            }
+            throw DatabaseBusyError(waited: limit)
         }
     }
 
@@ -216,6 +286,10 @@ public final class Database: Service, Sendable {
             break
         case .sqlite(let handle, _):
             try await handle.close()
+        #if MariaDB
+        case .mariadb(let pool):
+            await pool.close()
+        #endif
         }
     }
 

@@ -9,12 +9,32 @@ import Foundation
 ///   `require` (TLS, the certificate not checked, unless `sslrootcert` names a CA file: then as `verify-ca`);
 ///   `verify-ca` (the chain checked against `sslrootcert`, else the system's trust store); `verify-full` (the chain
 ///   and the host name).
-/// - `mysql://`, `mariadb://`, `mysql+aiomysql://` (recognised; served by the MariaDB build trait)
+/// - `mariadb://user:pass@host:3306/db`, also `mysql://` and the Python spec's `mysql+aiomysql://` (served by builds
+///   with the `MariaDB` package trait, MariaDB ≥ 10.6). `?ssl=` (or `sslmode=`) takes the same modes as PostgreSQL's
+///   `sslmode` — `disable`, `prefer` (the default), `require`, `verify-ca`, `verify-full`, and `true`/`false` — with
+///   `ssl_ca=/path/ca.pem` as the CA file (`require` with a CA file checks the chain, as libpq does);
+///   `unix_socket=/path` connects through a socket instead of TCP.
 public enum DatabaseLocation: Sendable, Equatable {
     case sqlite(path: String)
     case sqliteMemory
     case postgres(PostgresLocation)
-    case mysql(url: String)
+    case mysql(MariaDBLocation)
+
+    /// A MariaDB server: what a `mariadb://`, `mysql://` or `mysql+aiomysql://` URL says.
+    public struct MariaDBLocation: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var username: String
+        public var password: String?
+        public var database: String?
+        /// The same modes as PostgreSQL's `sslmode`; Connector/C checks the host name whenever it checks the chain,
+        /// so `verify-ca` is as strict as `verify-full` here.
+        public var tls: PostgresLocation.TLSMode
+        /// PEM file of the CA certificates the server's chain is checked against (`ssl_ca`); nil: the system's.
+        public var caPath: String?
+        /// `unix_socket=`: connect through this socket instead of TCP.
+        public var unixSocket: String?
+    }
 
     public struct PostgresLocation: Sendable, Equatable {
         public var host: String
@@ -109,11 +129,53 @@ public enum DatabaseLocation: Sendable, Equatable {
                     tls: tls,
                     rootCertificatePath: rootCertificate
                 ))
-        case "mysql", "mariadb", "mysql+aiomysql", "mariadb+aiomysql":
-            self = .mysql(url: string)
+        case "mysql", "mariadb", "mysql+aiomysql", "mariadb+aiomysql", "mysql+asyncmy", "mariadb+asyncmy":
+            self = .mysql(try Self.mariaDB(string, schemeEnd: schemeEnd))
         default:
             throw DatabaseURLError("unknown database URL scheme '\(scheme)' (use sqlite, postgresql or mysql)")
         }
+    }
+
+    private static func mariaDB(
+        _ string: String, schemeEnd: Range<String.Index>
+    ) throws(DatabaseURLError)
+        -> MariaDBLocation
+    {
+        guard let components = URLComponents(string: "mariadb" + string[schemeEnd.lowerBound...]),
+            let host = components.host, !host.isEmpty
+        else {
+            throw DatabaseURLError(
+                "MariaDB URLs look like mariadb://user:password@host:3306/database, got '\(Self.redact(string))'")
+        }
+        let query = components.queryItems ?? []
+        func value(_ names: String...) -> String? {
+            query.last(where: { names.contains($0.name) })?.value.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let caPath = value("ssl_ca", "ssl-ca", "sslrootcert")
+        var tls = PostgresLocation.TLSMode.prefer
+        if let mode = value("ssl", "sslmode", "ssl_mode", "ssl-mode") {
+            switch mode.lowercased() {
+            case "disable", "disabled", "false", "0": tls = .disable
+            case "allow", "prefer", "preferred": tls = .prefer
+            case "require", "required", "true", "1": tls = caPath == nil ? .require : .verifyCA
+            case "verify-ca", "verify_ca": tls = .verifyCA
+            case "verify-full", "verify_identity", "verify-identity": tls = .verifyFull
+            default:
+                throw DatabaseURLError(
+                    "unknown ssl mode '\(mode)' (disable, prefer, require, verify-ca or verify-full)")
+            }
+        }
+        var database = components.path
+        if database.hasPrefix("/") { database.removeFirst() }
+        return MariaDBLocation(
+            host: host,
+            port: components.port ?? 3306,
+            username: components.user?.removingPercentEncoding ?? components.user ?? "root",
+            password: components.password?.removingPercentEncoding ?? components.password,
+            database: database.isEmpty ? nil : database.removingPercentEncoding ?? database,
+            tls: tls,
+            caPath: caPath,
+            unixSocket: value("unix_socket", "socket"))
     }
 
     /// The URL with any password replaced by `********`, safe to log.

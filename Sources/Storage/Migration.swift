@@ -36,6 +36,9 @@ public struct Migrator: Sendable {
     /// An arbitrary constant: the advisory lock key of FastSMTP migrations ("FSMTP" in ASCII).
     static let advisoryLockKey: Int64 = 0x46_53_4D_54_50
 
+    /// The MariaDB `GET_LOCK` name of FastSMTP migrations.
+    static let lockName = "fastsmtp_migrations"
+
     public let database: Database
     public let migrations: [Migration]
     let logger: Logger
@@ -121,6 +124,10 @@ public struct Migrator: Sendable {
         try await sql.raw(database.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
         do {
             for statement in statements {
+                // MariaDB: tables in InnoDB, utf8mb4, and compared byte for byte as on PostgreSQL and SQLite.
+                let statement =
+                    database.dialect == .mariadb && statement.hasPrefix("CREATE TABLE")
+                    ? statement + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin" : statement
                 try await sql.raw(SQLQueryString(statement)).run()
             }
             if up {
@@ -142,17 +149,27 @@ public struct Migrator: Sendable {
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
     ) async throws -> R {
         try await database.withConnection { sql in
-            let postgres = database.dialect == .postgresql
-            if postgres {
-                try await sql.raw("SELECT pg_advisory_lock(\(bind: Self.advisoryLockKey))").run()
-            }
+            let dialect = database.dialect
+            let (lock, unlock): (SQLQueryString?, SQLQueryString?) =
+                switch dialect {
+                case .postgresql:
+                    (
+                        "SELECT pg_advisory_lock(\(bind: Self.advisoryLockKey))",
+                        "SELECT pg_advisory_unlock(\(bind: Self.advisoryLockKey))"
+                    )
+                // A named lock of the session, waited for without end (-1), like pg_advisory_lock.
+                case .mariadb:
+                    ("SELECT GET_LOCK(\(bind: Self.lockName), -1)", "SELECT RELEASE_LOCK(\(bind: Self.lockName))")
+                case .sqlite: (nil, nil)
+                }
+            if let lock { try await sql.raw(lock).run() }
             do {
                 try await Self.ensureTable(sql)
                 let result = try await body(sql)
-                if postgres { try await sql.raw("SELECT pg_advisory_unlock(\(bind: Self.advisoryLockKey))").run() }
+                if let unlock { try await sql.raw(unlock).run() }
                 return result
             } catch {
-                if postgres { try? await sql.raw("SELECT pg_advisory_unlock(\(bind: Self.advisoryLockKey))").run() }
+                if let unlock { try? await sql.raw(unlock).run() }
                 throw error
             }
         }
@@ -175,6 +192,14 @@ public struct Migrator: Sendable {
         case .postgresql:
             try await sql.raw("SELECT to_regclass('schema_migrations') IS NOT NULL AS present")
                 .first()?.decode(column: "present", as: Bool.self) ?? false
+        case .mariadb:
+            try await sql.raw(
+                """
+                SELECT count(*) AS n FROM information_schema.tables
+                WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'
+                """
+            )
+            .first()?.decode(column: "n", as: Int.self) ?? 0 > 0
         case .sqlite:
             try await sql.raw(
                 "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"

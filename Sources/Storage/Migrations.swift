@@ -26,6 +26,10 @@ struct ColumnTypes {
         case .sqlite:
             // SQLiteNIO stores Date as REAL (Unix seconds) and UUID as text; JSON is text.
             (uuid, timestamp, json, bytes) = ("TEXT", "REAL", "TEXT", "BLOB")
+        case .mariadb:
+            // UUIDs as lowercase text (CHAR(36)); times in UTC with microseconds; JSON is LONGTEXT checked by
+            // JSON_VALID.
+            (uuid, timestamp, json, bytes) = ("CHAR(36)", "DATETIME(6)", "JSON", "LONGBLOB")
         }
     }
 }

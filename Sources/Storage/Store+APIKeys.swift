@@ -78,12 +78,13 @@ extension Store {
     public func rotateAPIKey(id: UUID, keyHash: String, keyPrefix: String) async throws -> APIKeyRecord {
         let stamp = now()
         let changed = try await database.withConnection { sql in
-            try await sql.raw(
+            try await Store.updatedRows(
+                sql,
                 """
                 UPDATE api_keys SET key_hash = \(bind: keyHash), key_prefix = \(bind: keyPrefix), updated_at = \(bind: stamp)
-                WHERE id = \(bind: id) RETURNING id
+                WHERE id = \(bind: id)
                 """
-            ).all().count
+            )
         }
         guard changed > 0, let key = try await apiKey(id: id) else { throw StoreError.notFound("API key \(id)") }
         return key

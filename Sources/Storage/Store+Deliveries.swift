@@ -42,7 +42,8 @@ extension Store {
     /// counts the attempt.
     ///
     /// Due: `pending`, `next_retry_at` reached, and not leased (or the lease expired: its worker died).
-    /// On PostgreSQL `FOR UPDATE SKIP LOCKED` lets replicas claim concurrently without waiting on each other.
+    /// On PostgreSQL and MariaDB `FOR UPDATE SKIP LOCKED` lets replicas claim concurrently without waiting on each
+    /// other.
     /// Rows for a destination in `excludingOrigins` (``WebhookOrigin``) are left for later.
     public func claimDueDeliveries(
         limit: Int, instanceID: String, lease: TimeInterval, excludingOrigins: [String] = []
@@ -50,29 +51,36 @@ extension Store {
         let stamp = now()
         let until = stamp.addingTimeInterval(lease)
         let token = UUID().uuidString.lowercased()
-        let postgres = database.dialect == .postgresql
-        let skipLocked = postgres ? "FOR UPDATE SKIP LOCKED" : ""
+        let dialect = database.dialect
+        let skipLocked = dialect == .sqlite ? "" : "FOR UPDATE SKIP LOCKED"
         let (payloadText, messagePayloadText) =
-            postgres ? ("d.payload::text", "m.payload::text") : ("d.payload", "m.payload")
+            dialect == .postgresql ? ("d.payload::text", "m.payload::text") : ("d.payload", "m.payload")
+        let due: SQLQueryString = """
+            SELECT id FROM delivery_log
+            WHERE status = 'pending' AND next_retry_at <= \(bind: stamp)
+              AND (locked_until IS NULL OR locked_until < \(bind: stamp))
+              \(unsafeRaw: excludingOrigins.isEmpty ? "" : "AND COALESCE(webhook_origin, '') NOT IN (")\(
+                binds: excludingOrigins)\(unsafeRaw: excludingOrigins.isEmpty ? "" : ")")
+            ORDER BY next_retry_at
+            LIMIT \(bind: limit)
+            \(unsafeRaw: skipLocked)
+            """
+        let leaseRows: SQLQueryString = """
+            UPDATE delivery_log
+            SET locked_by = \(bind: instanceID), locked_until = \(bind: until), lease_token = \(bind: token),
+                attempts = attempts + 1, instance_id = \(bind: instanceID), updated_at = \(bind: stamp)
+            """
         // One transaction: a claim whose rows cannot be read back leaves nothing leased.
         return try await database.withTransaction { sql in
-            try await sql.raw(
-                """
-                UPDATE delivery_log
-                SET locked_by = \(bind: instanceID), locked_until = \(bind: until), lease_token = \(bind: token),
-                    attempts = attempts + 1, instance_id = \(bind: instanceID), updated_at = \(bind: stamp)
-                WHERE id IN (
-                    SELECT id FROM delivery_log
-                    WHERE status = 'pending' AND next_retry_at <= \(bind: stamp)
-                      AND (locked_until IS NULL OR locked_until < \(bind: stamp))
-                      \(unsafeRaw: excludingOrigins.isEmpty ? "" : "AND COALESCE(webhook_origin, '') NOT IN (")\(
-                        binds: excludingOrigins)\(unsafeRaw: excludingOrigins.isEmpty ? "" : ")")
-                    ORDER BY next_retry_at
-                    LIMIT \(bind: limit)
-                    \(unsafeRaw: skipLocked)
-                )
-                """
-            ).run()
+            if dialect == .mariadb {
+                // MariaDB takes no LIMIT in an IN subquery: the due rows are locked first (skipping rows another
+                // claim holds), then leased by id, in the same transaction.
+                let ids = try await sql.raw(due).all().map { try $0.decode(column: "id", as: UUID.self) }
+                guard !ids.isEmpty else { return [] }
+                try await sql.raw(leaseRows + " WHERE id IN (\(binds: ids))").run()
+            } else {
+                try await sql.raw(leaseRows + " WHERE id IN (" + due + ")").run()
+            }
             return try await sql.raw(
                 """
                 SELECT d.*, \(unsafeRaw: payloadText) AS payload_text, \(unsafeRaw: messagePayloadText) AS message_payload,
@@ -110,16 +118,16 @@ extension Store {
             case .exhausted(let statusCode, let message): (.exhausted, statusCode, message, nil, nil)
             }
         return try await database.withConnection { sql in
-            try await sql.raw(
+            try await Store.updatedRows(
+                sql,
                 """
                 UPDATE delivery_log
                 SET status = \(bind: status.rawValue), last_status_code = \(bind: code), last_error = \(bind: error),
                     next_retry_at = \(bind: nextRetry), delivered_at = \(bind: deliveredAt),
                     locked_by = NULL, locked_until = NULL, lease_token = NULL, updated_at = \(bind: stamp)
                 WHERE id = \(bind: lease.deliveryID) AND lease_token = \(bind: lease.token)
-                RETURNING id
                 """
-            ).all().count > 0
+            ) > 0
         }
     }
 
@@ -127,13 +135,13 @@ extension Store {
     public func renew(_ lease: DeliveryLease, for duration: TimeInterval) async throws -> Bool {
         let stamp = now()
         return try await database.withConnection { sql in
-            try await sql.raw(
+            try await Store.updatedRows(
+                sql,
                 """
                 UPDATE delivery_log SET locked_until = \(bind: stamp.addingTimeInterval(duration))
                 WHERE id = \(bind: lease.deliveryID) AND lease_token = \(bind: lease.token) AND status = 'pending'
-                RETURNING id
                 """
-            ).all().count > 0
+            ) > 0
         }
     }
 
@@ -143,14 +151,14 @@ extension Store {
     public func release(_ lease: DeliveryLease) async throws -> Bool {
         let stamp = now()
         return try await database.withConnection { sql in
-            try await sql.raw(
+            try await Store.updatedRows(
+                sql,
                 """
                 UPDATE delivery_log SET locked_by = NULL, locked_until = NULL, lease_token = NULL,
                     attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = \(bind: stamp)
                 WHERE id = \(bind: lease.deliveryID) AND lease_token = \(bind: lease.token) AND status = 'pending'
-                RETURNING id
                 """
-            ).all().count > 0
+            ) > 0
         }
     }
 
@@ -161,14 +169,14 @@ extension Store {
     public func releaseLeases(instanceID: String) async throws -> Int {
         let stamp = now()
         let released = try await database.withTransaction { [dialect = database.dialect] sql in
-            let released = try await sql.raw(
+            let released = try await Store.updatedRows(
+                sql,
                 """
                 UPDATE delivery_log SET locked_by = NULL, locked_until = NULL, lease_token = NULL,
                     updated_at = \(bind: stamp)
                 WHERE status = 'pending' AND locked_by = \(bind: instanceID) AND lease_token IS NOT NULL
-                RETURNING id
                 """
-            ).all().count
+            )
             if released > 0 {
                 try await Database.notify(sql, dialect: dialect, channel: Database.deliveriesChannel)
             }
@@ -267,13 +275,14 @@ extension Store {
         let dialect = database.dialect
         let list = states.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         let changed = try await database.withTransaction { sql in
-            let changed = try await sql.raw(
+            let changed = try await Store.updatedRows(
+                sql,
                 """
                 UPDATE delivery_log SET status = 'pending', attempts = 0, next_retry_at = \(bind: stamp),
                     locked_by = NULL, locked_until = NULL, lease_token = NULL, updated_at = \(bind: stamp)
-                WHERE id = \(bind: id) AND status IN (\(unsafeRaw: list)) RETURNING id
+                WHERE id = \(bind: id) AND status IN (\(unsafeRaw: list))
                 """
-            ).all().count
+            )
             if changed > 0 {
                 try await Database.notify(sql, dialect: dialect, channel: Database.deliveriesChannel)
             }

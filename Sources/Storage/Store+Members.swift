@@ -96,7 +96,7 @@ extension Store {
     private func withMembershipsLocked(
         domainID: UUID, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void
     ) async throws {
-        let lock = database.dialect == .postgresql ? "FOR UPDATE" : ""
+        let lock = database.dialect == .sqlite ? "" : "FOR UPDATE"
         try await database.withTransaction { sql in
             guard
                 try await sql.raw("SELECT id FROM domains WHERE id = \(bind: domainID) \(unsafeRaw: lock)").first()

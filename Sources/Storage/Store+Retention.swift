@@ -19,15 +19,18 @@ extension Store {
     /// short transaction, so that the accept path is never held up for long; SQLite reuses the freed pages.
     public func purge(before cutoff: Date, batchSize: Int = 500) async throws -> PurgeResult {
         var result = PurgeResult(deliveries: 0, messages: 0)
+        // MariaDB takes no LIMIT in an IN subquery: there the batch is a derived table, read before the delete.
+        let (batchOpen, batchClose) =
+            database.dialect == .mariadb ? ("SELECT id FROM (", ") AS batch") : ("", "")
         while true {
             let deleted = try await database.withConnection { sql in
                 try await sql.raw(
                     """
                     DELETE FROM delivery_log
-                    WHERE id IN (
+                    WHERE id IN (\(unsafeRaw: batchOpen)
                         SELECT id FROM delivery_log
                         WHERE status IN ('delivered', 'failed', 'exhausted', 'dropped') AND updated_at < \(bind: cutoff)
-                        LIMIT \(bind: batchSize)
+                        LIMIT \(bind: batchSize)\(unsafeRaw: batchClose)
                     )
                     -- Again on the row itself: a retry that re-queued it meanwhile keeps it (PostgreSQL re-checks
                     -- only the outer condition once it holds the row lock).
@@ -44,11 +47,11 @@ extension Store {
                 try await sql.raw(
                     """
                     DELETE FROM messages
-                    WHERE id IN (
+                    WHERE id IN (\(unsafeRaw: batchOpen)
                         SELECT m.id FROM messages m
                         WHERE m.received_at < \(bind: cutoff)
                           AND NOT EXISTS (SELECT 1 FROM delivery_log d WHERE d.stored_message_id = m.id)
-                        LIMIT \(bind: batchSize)
+                        LIMIT \(bind: batchSize)\(unsafeRaw: batchClose)
                     )
                     AND NOT EXISTS (SELECT 1 FROM delivery_log d WHERE d.stored_message_id = messages.id)
                     RETURNING id

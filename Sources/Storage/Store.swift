@@ -47,14 +47,24 @@ extension Store {
     ) async throws {
         let stamp = now()
         let changed = try await database.withConnection { sql in
-            try await sql.raw(
+            try await Store.updatedRows(
+                sql,
                 """
                 UPDATE \(unsafeRaw: table) SET \(unsafeRaw: column) = \(bind: enabled), updated_at = \(bind: stamp)
-                WHERE \(unsafeRaw: keyColumn) = \(bind: key) RETURNING id
+                WHERE \(unsafeRaw: keyColumn) = \(bind: key)
                 """
-            ).all().count
+            )
         }
         if changed == 0 { throw StoreError.notFound(what) }
+    }
+
+    /// Runs an UPDATE and returns how many rows it matched: with `RETURNING id` where the database has it
+    /// (PostgreSQL, SQLite), from the matched-row count on MariaDB, which has no UPDATE … RETURNING.
+    static func updatedRows(_ sql: any SQLDatabase, _ update: SQLQueryString) async throws -> Int {
+        #if MariaDB
+        if let mariaDB = sql as? MariaDBSQLDatabase { return try await mariaDB.run(update) }
+        #endif
+        return try await sql.raw(update + " RETURNING id").all().count
     }
 
     /// Maps a unique-constraint violation of either database to ``StoreError/conflict(_:)``.
@@ -63,8 +73,10 @@ extension Store {
             return try await body()
         } catch {
             let text = String(reflecting: error)
-            // PostgreSQL: SQLSTATE 23505; SQLite: "UNIQUE constraint failed".
-            if text.contains("23505") || text.contains("UNIQUE constraint failed") || text.contains("uniqueViolation") {
+            // PostgreSQL: SQLSTATE 23505; SQLite: "UNIQUE constraint failed"; MariaDB: error 1062 (SQLSTATE 23000).
+            if text.contains("23505") || text.contains("UNIQUE constraint failed") || text.contains("uniqueViolation")
+                || text.contains("MariaDB error 1062 ")
+            {
                 throw StoreError.conflict(what)
             }
             throw error

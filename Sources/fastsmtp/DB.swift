@@ -130,7 +130,7 @@ struct RevisionScaffold {
     static let messageLength = 96
 
     /// The dialects a revision writes SQL for, in the template's order.
-    static let dialects: [SQLDialectKind] = [.sqlite, .postgresql]
+    static let dialects: [SQLDialectKind] = [.sqlite, .postgresql, .mariadb]
 
     /// A dialect's case name in Swift. The switch has no `default`: a dialect added to `SQLDialectKind` stops this
     /// build until it is named here and listed in ``dialects``, so that templates ask for its SQL too.
@@ -138,6 +138,7 @@ struct RevisionScaffold {
         switch dialect {
         case .sqlite: "sqlite"
         case .postgresql: "postgresql"
+        case .mariadb: "mariadb"
         }
     }
 

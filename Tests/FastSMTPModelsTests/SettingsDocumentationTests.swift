@@ -54,7 +54,9 @@ struct SettingsDocumentationTests {
     func noStaleNames() throws {
         let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
         // Server settings, fsmtp's client settings, and the test suite's own.
-        var known = try Self.loaderVariables().union(["FASTSMTP_TEST_DATABASE_URL", "FASTSMTP_TEST_REQUIRE_DNSMASQ"])
+        var known = try Self.loaderVariables().union([
+            "FASTSMTP_TEST_DATABASE_URL", "FASTSMTP_TEST_MARIADB_URL", "FASTSMTP_TEST_REQUIRE_DNSMASQ",
+        ])
         let enumerator = FileManager.default.enumerator(atPath: Self.root.appendingPathComponent("Sources").path)
         while let path = enumerator?.nextObject() as? String {
             guard path.hasSuffix(".swift") else { continue }

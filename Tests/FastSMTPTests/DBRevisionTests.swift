@@ -213,12 +213,14 @@ struct DBRevisionTests {
                 switch dialect {
                 case .sqlite: []
                 case .postgresql: []
+                case .mariadb: []
                 }
             },
             down: { dialect in
                 switch dialect {
                 case .sqlite: []
                 case .postgresql: []
+                case .mariadb: []
                 }
             })
         let url = try await kind.makeURL()

@@ -42,6 +42,13 @@ struct DurabilityTests {
                         FOR EACH ROW EXECUTE FUNCTION refuse_deliveries()
                         """
                     ).run()
+                case .mariadb:
+                    try await sql.raw(
+                        """
+                        CREATE TRIGGER refuse_deliveries BEFORE INSERT ON delivery_log
+                        FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'disk full (test)'
+                        """
+                    ).run()
                 }
             }
             let transcript = try await SMTPTestClient.send(

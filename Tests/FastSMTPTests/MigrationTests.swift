@@ -15,6 +15,7 @@ struct MigrationTests {
             switch database.dialect {
             case .sqlite: "SELECT name FROM sqlite_master WHERE type = 'table'"
             case .postgresql: "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+            case .mariadb: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()"
             }
         return try await database.withConnection { sql in
             Set(try await sql.raw(query).all().map { try $0.decode(column: "name", as: String.self) })

@@ -67,8 +67,16 @@ extension Migrations {
                     UNIQUE (domain_id, local_part)
                 )
                 """,
-                // NULLs are distinct in UNIQUE constraints: this keeps one catch-all per domain.
-                "CREATE UNIQUE INDEX ux_recipients_catch_all ON recipients (domain_id) WHERE local_part IS NULL",
+                // NULLs are distinct in UNIQUE constraints: this keeps one catch-all per domain. MariaDB has no partial
+                // index: a unique index on the domain and an invisible generated column set only for catch-alls
+                // (not on domain_id itself: a generated column may not read a column with a cascading foreign key).
+                dialect == .mariadb
+                    ? """
+                    ALTER TABLE recipients ADD COLUMN is_catch_all TINYINT
+                        AS (CASE WHEN local_part IS NULL THEN 1 END) VIRTUAL INVISIBLE,
+                    ADD UNIQUE INDEX ux_recipients_catch_all (domain_id, is_catch_all)
+                    """
+                    : "CREATE UNIQUE INDEX ux_recipients_catch_all ON recipients (domain_id) WHERE local_part IS NULL",
                 """
                 CREATE TABLE rulesets (
                     id \(t.uuid) PRIMARY KEY,

@@ -48,6 +48,13 @@ extension Migrations {
                 "ALTER TABLE delivery_log DROP CONSTRAINT IF EXISTS delivery_log_status_check",
                 "ALTER TABLE delivery_log ADD CONSTRAINT delivery_log_status_check CHECK (status IN (\(list)))",
             ]
+        case .mariadb:
+            // 0001's CHECK is part of the column's definition: redefining the column drops it.
+            return [
+                "ALTER TABLE delivery_log MODIFY COLUMN status VARCHAR(16) NOT NULL",
+                "ALTER TABLE delivery_log DROP CONSTRAINT IF EXISTS delivery_log_status_check",
+                "ALTER TABLE delivery_log ADD CONSTRAINT delivery_log_status_check CHECK (status IN (\(list)))",
+            ]
         case .sqlite:
             return [
                 deliveryLogTable(ColumnTypes(dialect), name: "delivery_log_rebuilt", statuses: statuses),

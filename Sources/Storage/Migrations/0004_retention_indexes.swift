@@ -10,6 +10,13 @@ extension Migrations {
                 "CREATE INDEX ix_messages_received ON messages (received_at)",
             ]
         },
-        down: { _ in ["DROP INDEX ix_delivery_log_status_updated", "DROP INDEX ix_messages_received"] }
+        down: { dialect in
+            dialect == .mariadb
+                ? [
+                    "DROP INDEX ix_delivery_log_status_updated ON delivery_log",
+                    "DROP INDEX ix_messages_received ON messages",
+                ]
+                : ["DROP INDEX ix_delivery_log_status_updated", "DROP INDEX ix_messages_received"]
+        }
     )
 }

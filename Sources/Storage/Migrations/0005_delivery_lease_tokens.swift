@@ -13,9 +13,11 @@ extension Migrations {
                 "ALTER TABLE delivery_log ADD COLUMN webhook_origin VARCHAR(300)",
             ]
         },
-        down: { _ in
+        down: { dialect in
             [
-                "ALTER TABLE delivery_log DROP COLUMN webhook_origin", "DROP INDEX ix_delivery_log_lease",
+                "ALTER TABLE delivery_log DROP COLUMN webhook_origin",
+                dialect == .mariadb
+                    ? "DROP INDEX ix_delivery_log_lease ON delivery_log" : "DROP INDEX ix_delivery_log_lease",
                 "ALTER TABLE delivery_log DROP COLUMN lease_token",
             ]
         }

@@ -35,6 +35,15 @@ extension Migrations {
                         'message', jsonb_set(m.payload, '{envelope,rcpt_to}', d.payload -> 'rcpt_to'))
                     FROM messages m WHERE m.id = d.stored_message_id AND m.payload IS NOT NULL
                     """
+                case .mariadb:
+                    """
+                    UPDATE delivery_log d JOIN messages m ON m.id = d.stored_message_id
+                    SET d.payload = JSON_SET(
+                        JSON_REMOVE(d.payload, '$.rcpt_to'), '$.version', '1', '$.event', 'email.received',
+                        '$.message', JSON_SET(
+                            JSON_EXTRACT(m.payload, '$'), '$.envelope.rcpt_to', JSON_EXTRACT(d.payload, '$.rcpt_to')))
+                    WHERE m.payload IS NOT NULL
+                    """
                 case .sqlite:
                     """
                     UPDATE delivery_log
@@ -55,6 +64,13 @@ extension Migrations {
                         WHERE c.message_id = m.id)
                     WHERE m.raw_chunks > 0
                     """
+                case .mariadb:
+                    """
+                    UPDATE messages m SET m.raw = (
+                        SELECT GROUP_CONCAT(c.data ORDER BY c.seq SEPARATOR '') FROM message_chunks c
+                        WHERE c.message_id = m.id)
+                    WHERE m.raw_chunks > 0
+                    """
                 case .sqlite:
                     """
                     UPDATE messages SET raw = (
@@ -63,7 +79,8 @@ extension Migrations {
                     WHERE raw_chunks > 0
                     """
                 }
-            return [
+            // MariaDB cuts GROUP_CONCAT at group_concat_max_len: lift it for this session first.
+            return (dialect == .mariadb ? ["SET SESSION group_concat_max_len = 1073741824"] : []) + [
                 reassemble, inline, "DROP TABLE message_chunks", "ALTER TABLE messages DROP COLUMN raw_chunks",
                 "ALTER TABLE delivery_log DROP COLUMN webhook_url_override", "ALTER TABLE messages DROP COLUMN payload",
             ]

@@ -7,15 +7,25 @@ import Testing
 /// The databases integration tests run against: SQLite always; PostgreSQL when `FASTSMTP_TEST_DATABASE_URL` is set
 /// (.ci/run always sets it after starting a throwaway cluster). Each test gets a fresh database of its own.
 enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgresql
+    case sqlite, postgresql, mariadb
 
     var testDescription: String { rawValue }
 
     static let postgresURL = ProcessInfo.processInfo.environment["FASTSMTP_TEST_DATABASE_URL"]
 
-    /// SQLite always; PostgreSQL only when configured.
+    /// MariaDB when `FASTSMTP_TEST_MARIADB_URL` is set and this build has the `MariaDB` trait
+    /// (`swift test --traits MariaDB`; .ci/run sets both).
+    static let mariaDBURL: String? = {
+        #if MariaDB
+        ProcessInfo.processInfo.environment["FASTSMTP_TEST_MARIADB_URL"]
+        #else
+        nil
+        #endif
+    }()
+
+    /// SQLite always; PostgreSQL and MariaDB only when configured.
     static var available: [TestDatabase] {
-        postgresURL == nil ? [.sqlite] : [.sqlite, .postgresql]
+        [.sqlite] + (postgresURL == nil ? [] : [.postgresql]) + (mariaDBURL == nil ? [] : [.mariadb])
     }
 
     /// A URL for a new, empty database of this kind.
@@ -26,8 +36,10 @@ enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 "fastsmtp-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             return "sqlite:///" + dir.appendingPathComponent("test.db").path
-        case .postgresql:
-            guard let base = Self.postgresURL else { throw TestSetupError("FASTSMTP_TEST_DATABASE_URL is not set") }
+        case .postgresql, .mariadb:
+            guard let base = self == .postgresql ? Self.postgresURL : Self.mariaDBURL else {
+                throw TestSetupError("the \(rawValue) test URL is not set")
+            }
             let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
             try await Database.withDatabase(try DatabaseLocation(url: base), logger: .quiet, poolSize: 1) { database in
                 try await database.withConnection { sql in
