@@ -228,14 +228,27 @@ struct SettingsLoadingTests {
             ("postgresql://u:p@h/db", .postgresql),
             ("postgres://h/db", .postgresql),
             ("postgresql+asyncpg://h:5432/db", .postgresql),
-            ("mysql://u@h/db", .mysql),
-            ("mariadb://h/db", .mysql),
-            ("mysql+aiomysql://h/db", .mysql),
             ("PostgreSQL://h/db", .postgresql),
         ])
     func databaseSchemes(url: String, kind: DatabaseKind) throws {
         let s = try load(["FASTSMTP_DATABASE_URL": url])
         #expect(s.databaseURL == url)
         #expect(s.databaseKind == kind)
+    }
+
+    @Test(
+        "MariaDB URLs load with the MariaDB trait; without it they are refused with how to build it",
+        arguments: ["mysql://u@h/db", "mariadb://h/db", "mysql+aiomysql://h/db"])
+    func mariaDBSchemes(url: String) throws {
+        #if MariaDB
+        let s = try load(["FASTSMTP_DATABASE_URL": url])
+        #expect(s.databaseKind == .mysql)
+        #else
+        #expect {
+            try load(["FASTSMTP_DATABASE_URL": url])
+        } throws: { error in
+            "\(error)".contains("swift build --traits MariaDB")
+        }
+        #endif
     }
 }
