@@ -95,7 +95,6 @@ extension APIHandler {
         // The policy is applied by the request itself (on the address it would connect to) and reported in the result.
         try validateWebhookURL(body.webhookUrl, policy: false)
         let headers = body.webhookHeaders?.additionalProperties ?? [:]
-        try Self.validateHeaders(headers)
         guard let dispatcher else {
             throw APIProblem(status: .unprocessableContent, detail: "webhook testing is not available on this instance")
         }

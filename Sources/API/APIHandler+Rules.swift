@@ -19,8 +19,8 @@ extension APIHandler {
     func createRuleset(_ input: Operations.CreateRuleset.Input) async throws -> Operations.CreateRuleset.Output {
         let domain = try await domain(input.path.domainId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
+        // RulesetName (openapi.yaml) refuses a UUID: the path's ruleset_id takes an id or a name.
         let name = body.name
-        guard UUID(uuidString: name) == nil else { throw APIProblem.invalid("name", "must not be a UUID") }
         let ruleset = try await store.createRuleset(
             domainID: domain.id, name: name, priority: body.priority ?? 0,
             stopOnMatch: body.stopOnMatch ?? true, isEnabled: body.isEnabled ?? true)
@@ -47,9 +47,6 @@ extension APIHandler {
         let (domain, ruleset) = try await ruleset(
             input.path.domainId, input.path.rulesetId, scope: .rulesWrite, role: .admin)
         guard case .json(let body) = input.body else { throw APIProblem.invalid("body", "JSON expected") }
-        if let name = body.name, UUID(uuidString: name) != nil {
-            throw APIProblem.invalid("name", "must not be a UUID")
-        }
         let updated = try await store.updateRuleset(
             id: ruleset.id, domainID: domain.id,
             RulesetChanges(
