@@ -1,15 +1,17 @@
 import FastSMTPModels
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import Storage
 import Telemetry
 
 /// Drains the durable queue: claims due deliveries, POSTs them, records each outcome, schedules retries.
 ///
-/// Runs `concurrency` loops; each claims one delivery at a time under a lease of its own (a fresh token,
-/// `locked_until` = now + lease, renewed every third of the lease while the attempt runs), so a worker that dies
-/// leaves rows that another claims once the lease expires, and a stale attempt cannot record over a newer one.
+/// Runs up to `concurrency` attempts at once. One claimer takes as many due rows as there are free places in one
+/// claim, under a lease (a fresh token, `locked_until` = now + lease, renewed every third of the lease while the
+/// attempt runs), so a worker that dies leaves rows that another claims once the lease expires, and a stale attempt
+/// cannot record over a newer one. Outcomes recorded at the same moment share one commit (group commit).
 /// At start it releases the leases left under its own instance id (a crash or `kill -9` of the previous process).
 /// Woken at once by ``DeliveryWakeup`` after an SMTP commit; otherwise polls every `pollInterval`.
 /// On graceful shutdown it claims nothing new and finishes the deliveries in flight.
@@ -115,35 +117,58 @@ public struct DeliveryWorker: Service {
                     }
                 }
             }
-            for _ in 0..<max(1, configuration.concurrency) {
-                group.addTask { await loop() }
-            }
+            group.addTask { await claimLoop() }
         }
     }
 
-    private func loop() async {
-        while !wakeup.isStopped, !Task.isCancelled {
-            do {
-                let claimed = try await store.claimDueDeliveries(
-                    limit: 1, instanceID: configuration.instanceID, lease: configuration.lease,
-                    excludingOrigins: slots.saturated
-                )
-                if let delivery = claimed.first {
-                    let origin = WebhookOrigin.of(delivery.record.webhookURL) ?? delivery.record.webhookURL
-                    if slots.tryAcquire(origin) {
-                        await deliver(delivery)
-                        slots.release(origin)
-                    } else {
-                        // Another loop took the destination's last slot since the claim: give the row back.
-                        _ = try await store.release(delivery.lease)
+    /// One claimer: takes as many due rows as there are free places (`concurrency` attempts at once) in one claim,
+    /// starts an attempt for each, and claims again as soon as places free up or a commit signals new rows; with
+    /// nothing due it sleeps until the next row falls due (bounded by the poll interval).
+    private func claimLoop() async {
+        let capacity = max(1, configuration.concurrency)
+        let running = NIOLockedValueBox(0)
+        let slotWait = Duration.milliseconds(Int64(configuration.lease * 1000 / 2))
+        await withDiscardingTaskGroup { group in
+            while !wakeup.isStopped, !Task.isCancelled {
+                let free = capacity - running.withLockedValue { $0 }
+                var claimedAll = false
+                var saturated: [String] = []
+                if free > 0 {
+                    do {
+                        saturated = slots.saturated
+                        let claimed = try await store.claimDueDeliveries(
+                            limit: free, instanceID: configuration.instanceID, lease: configuration.lease,
+                            excludingOrigins: saturated
+                        )
+                        running.withLockedValue { $0 += claimed.count }
+                        for delivery in claimed {
+                            group.addTask {
+                                let origin = WebhookOrigin.of(delivery.record.webhookURL) ?? delivery.record.webhookURL
+                                // Another attempt took the destination's last slot since the claim: wait for one
+                                // (briefly: the claims pass over the destination meanwhile), else give the row back.
+                                if await slots.acquire(origin, within: slotWait) {
+                                    await deliver(delivery)
+                                    slots.release(origin)
+                                } else {
+                                    _ = try? await Self.uncancelled { try await store.release(delivery.lease) }
+                                }
+                                running.withLockedValue { $0 -= 1 }
+                                wakeup.signal()
+                            }
+                        }
+                        claimedAll = claimed.count == free
+                    } catch {
+                        metrics.storageError("claim")
+                        logger.error("claiming deliveries failed", metadata: ["error": "\(String(reflecting: error))"])
                     }
-                    continue
                 }
-            } catch {
-                metrics.storageError("claim")
-                logger.error("claiming deliveries failed", metadata: ["error": "\(String(reflecting: error))"])
+                // Every place taken: claim again once one frees (each finished attempt signals). A full claim: more may
+                // be due. Otherwise nothing is due but rows for busy destinations, or later ones.
+                if claimedAll { continue }
+                let timeout =
+                    free <= 0 || !saturated.isEmpty ? configuration.pollInterval : await sleepDuration()
+                await wakeup.wait(timeout: timeout)
             }
-            await wakeup.wait(timeout: await sleepDuration())
         }
     }
 

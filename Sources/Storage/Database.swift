@@ -30,6 +30,10 @@ public final class Database: Service, Sendable {
     public let dialect: SQLDialectKind
     let logger: Logger
     private let backend: Backend
+    /// SQLite only: connections that only read, beside the one that writes (WAL lets readers run while it commits).
+    private let readers: SQLiteReaders?
+    /// Group commit for the writes on the accept and delivery paths (``withGroupTransaction(beginWithin:_:)``).
+    private let committer = NIOLockedValueBox<GroupCommitter?>(nil)
 
     private enum Backend: Sendable {
         case postgres(PostgresClient)
@@ -78,9 +82,13 @@ public final class Database: Service, Sendable {
             ] {
                 try await sql.raw(SQLQueryString(pragma)).run()
             }
+            var readers: SQLiteReaders?
+            if case .file = storage {
+                readers = try await SQLiteReaders.open(storage: storage, count: 2, logger: logger)
+            }
             return Database(
                 location: location, dialect: .sqlite, logger: logger,
-                backend: .sqlite(SQLiteHandle(connection), AsyncMutex()))
+                backend: .sqlite(SQLiteHandle(connection), AsyncMutex()), readers: readers)
         case .mysql(let location):
             #if MariaDB
             // As many threads as connections: a connection never waits for a thread to run its statement.
@@ -99,11 +107,58 @@ public final class Database: Service, Sendable {
         "this fastsmtp was built without MariaDB support; build it with `swift build --traits MariaDB` "
         + "(needs libmariadb-dev), or use sqlite:/// or postgresql://"
 
-    private init(location: DatabaseLocation, dialect: SQLDialectKind, logger: Logger, backend: Backend) {
+    private init(
+        location: DatabaseLocation, dialect: SQLDialectKind, logger: Logger, backend: Backend,
+        readers: SQLiteReaders? = nil
+    ) {
         self.location = location
         self.dialect = dialect
         self.logger = logger
         self.backend = backend
+        self.readers = readers
+        // One writer on SQLite (one connection writes); two where a pool lets transactions run side by side, so one
+        // batch can be filled while the other commits.
+        let writers = dialect == .sqlite ? 1 : 2
+        committer.withLockedValue {
+            $0 = GroupCommitter(
+                maxWriters: writers, begin: dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN", logger: logger
+            ) { [weak self] body in
+                guard let self else { throw DatabaseURLError("the database is closed") }
+                try await self.withConnection(body)
+            }
+        }
+    }
+
+    /// Runs `body` in a transaction shared with the other writes ready at the same moment (group commit: one commit,
+    /// one fsync, for all of them), in a savepoint of its own: when `body` throws only its own writes are undone.
+    /// Returns after the shared transaction committed; throws its error when it did not (nothing of `body` exists).
+    ///
+    /// `beginWithin` bounds only the wait for `body` to begin (``DatabaseBusyError``: it never ran). `body` must not
+    /// end the transaction, and must write only what it may lose with the others when the shared commit fails.
+    public func withGroupTransaction<R: Sendable>(
+        beginWithin limit: Duration? = nil, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        guard let committer = committer.withLockedValue({ $0 }) else {
+            return try await withTransaction(beginWithin: limit, body)
+        }
+        return try await Self.bounded(limit) { began in try await committer.run(began: began, body) }
+    }
+
+    /// Writes waiting for a group transaction now.
+    public var queuedWrites: Int { committer.withLockedValue { $0 }?.queued ?? 0 }
+
+    /// Group transactions committed so far, and the writes they held (their ratio is the batching achieved).
+    public var groupCommits: (transactions: Int, writes: Int) {
+        committer.withLockedValue { $0 }?.committed ?? (0, 0)
+    }
+
+    /// Lends a connection for reading only. On SQLite one of the reader connections, so reads never wait for the
+    /// writer's commit; elsewhere ``withConnection(beginWithin:_:)``. Anything written through it fails on SQLite.
+    public func withReadConnection<R: Sendable>(
+        _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        if let readers { return try await readers.withConnection(body) }
+        return try await withConnection(body)
     }
 
     /// Runs the connection pool until graceful shutdown (or cancellation), then closes the database.
@@ -113,7 +168,7 @@ public final class Database: Service, Sendable {
             await cancelWhenGracefulShutdown { await client.run() }
         case .sqlite(let handle, _):
             try? await gracefulShutdown()
-            try await handle.close()
+            try await closeSQLite(handle)
         #if MariaDB
         case .mariadb(let pool):
             try? await gracefulShutdown()
@@ -182,10 +237,10 @@ public final class Database: Service, Sendable {
         case .sqlite(let handle, _):
             do {
                 let result = try await body()
-                try await handle.close()
+                try await closeSQLite(handle)
                 return result
             } catch {
-                try? await handle.close()
+                try? await closeSQLite(handle)
                 throw error
             }
         #if MariaDB
@@ -285,12 +340,17 @@ public final class Database: Service, Sendable {
             // A pool that never ran holds no connection; one that runs is closed by ending run().
             break
         case .sqlite(let handle, _):
-            try await handle.close()
+            try await closeSQLite(handle)
         #if MariaDB
         case .mariadb(let pool):
             await pool.close()
         #endif
         }
+    }
+
+    private func closeSQLite(_ handle: SQLiteHandle) async throws {
+        try await readers?.close()
+        try await handle.close()
     }
 
     /// Lends a raw PostgreSQL connection (for LISTEN). Throws on SQLite.
@@ -324,6 +384,47 @@ public final class Database: Service, Sendable {
             }
             throw error
         }
+    }
+}
+
+/// SQLite connections that only read (`PRAGMA query_only`), each lent to one reader at a time, taken in turn.
+final class SQLiteReaders: Sendable {
+    private let connections: [(handle: SQLiteHandle, mutex: AsyncMutex)]
+    private let next = NIOLockedValueBox(0)
+
+    private init(_ connections: [(handle: SQLiteHandle, mutex: AsyncMutex)]) {
+        self.connections = connections
+    }
+
+    static func open(storage: SQLiteConnection.Storage, count: Int, logger: Logger) async throws -> SQLiteReaders {
+        var connections: [(handle: SQLiteHandle, mutex: AsyncMutex)] = []
+        do {
+            for _ in 0..<max(1, count) {
+                let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+                connections.append((SQLiteHandle(connection), AsyncMutex()))
+                let sql = connection.sql(queryLogLevel: nil)
+                for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"] {
+                    try await sql.raw(SQLQueryString(pragma)).run()
+                }
+            }
+        } catch {
+            for connection in connections { try? await connection.handle.close() }
+            throw error
+        }
+        return SQLiteReaders(connections)
+    }
+
+    func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let index = next.withLockedValue { next -> Int in
+            defer { next = (next + 1) % connections.count }
+            return next
+        }
+        let reader = connections[index]
+        return try await reader.mutex.withLock { try await body(reader.handle.connection.sql(queryLogLevel: nil)) }
+    }
+
+    func close() async throws {
+        for connection in connections { try await connection.handle.close() }
     }
 }
 

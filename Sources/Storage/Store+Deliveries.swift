@@ -70,8 +70,9 @@ extension Store {
             SET locked_by = \(bind: instanceID), locked_until = \(bind: until), lease_token = \(bind: token),
                 attempts = attempts + 1, instance_id = \(bind: instanceID), updated_at = \(bind: stamp)
             """
-        // One transaction: a claim whose rows cannot be read back leaves nothing leased.
-        return try await database.withTransaction { sql in
+        // One transaction (shared with the other writes of the moment): a claim whose rows cannot be read back leaves
+        // nothing leased.
+        return try await database.withGroupTransaction { sql in
             if dialect == .mariadb {
                 // MariaDB takes no LIMIT in an IN subquery: the due rows are locked first (skipping rows another
                 // claim holds), then leased by id, in the same transaction.
@@ -117,7 +118,8 @@ extension Store {
             case .failed(let statusCode, let message): (.failed, statusCode, message, nil, nil)
             case .exhausted(let statusCode, let message): (.exhausted, statusCode, message, nil, nil)
             }
-        return try await database.withConnection { sql in
+        // Outcomes recorded at the same moment share one commit.
+        return try await database.withGroupTransaction { sql in
             try await Store.updatedRows(
                 sql,
                 """
@@ -219,16 +221,19 @@ extension Store {
         try await count("delivery_log")
     }
 
-    /// The time the earliest pending delivery falls due, if any (lets the worker sleep exactly that long).
+    /// The time the earliest pending delivery that no one holds falls due, if any (lets the worker sleep exactly that
+    /// long). One step along the `(status, next_retry_at)` index, however long the backlog; a row under a lease is
+    /// skipped (its worker records it, or its lease expires and the poll finds it).
     public func nextDueDate() async throws -> Date? {
-        try await database.withConnection { sql in
+        let stamp = now()
+        return try await database.withReadConnection { sql in
             try await sql.raw(
                 """
-                SELECT min(CASE WHEN locked_until IS NOT NULL AND locked_until > next_retry_at THEN locked_until
-                                ELSE next_retry_at END) AS due
-                FROM delivery_log WHERE status = 'pending'
+                SELECT next_retry_at FROM delivery_log
+                WHERE status = 'pending' AND (locked_until IS NULL OR locked_until < \(bind: stamp))
+                ORDER BY next_retry_at LIMIT 1
                 """
-            ).first()?.decode(column: "due", as: Date?.self)
+            ).first()?.decode(column: "next_retry_at", as: Date?.self)
         }
     }
 }

@@ -109,7 +109,7 @@ extension Store {
         // SQL NULL, not JSON null, for a message stored without a payload part.
         let messagePayload: any SQLExpression =
             message.payloadJSON.map { SQLBind(JSONColumn(json: $0)) } ?? SQLLiteral.null
-        try await database.withTransaction(beginWithin: beginWithin) { sql in
+        try await database.withGroupTransaction(beginWithin: beginWithin) { sql in
             if dialect == .postgresql {
                 try await sql.raw(
                     """
@@ -164,7 +164,7 @@ extension Store {
     /// The raw bytes of a stored message.
     /// The stored message, trace field first (put together from its chunks when it was stored in chunks).
     public func rawMessage(id: UUID) async throws -> Data? {
-        try await database.withConnection { sql in
+        try await database.withReadConnection { sql in
             guard let row = try await sql.raw("SELECT raw, raw_chunks FROM messages WHERE id = \(bind: id)").first()
             else { return nil }
             guard try row.decode(column: "raw_chunks", as: Int.self) > 0 else {

@@ -201,7 +201,7 @@ extension Store {
         let local = String(address[..<at]).lowercased()
         let domainName = Self.normalizeDomain(String(address[address.index(after: at)...]))
         guard !local.isEmpty, !domainName.isEmpty else { return nil }
-        return try await database.withConnection { sql in
+        return try await database.withReadConnection { sql in
             guard
                 let domain = try await sql.raw(
                     """

@@ -1,0 +1,112 @@
+import FastSMTPModels
+import Foundation
+import SQLKit
+import Storage
+import Testing
+
+/// Group commit (#16): writes ready at the same moment share one transaction, each in a savepoint of its own, and
+/// each caller is answered after that transaction's commit with its own outcome.
+@Suite("Group commit")
+struct GroupCommitTests {
+    static func message(_ id: UUID = UUID()) -> IncomingMessage {
+        IncomingMessage(
+            id: id, messageID: "<\(id)@example.org>", mailFrom: "a@example.org", recipients: ["b@example.com"],
+            helo: "client.test", clientIP: "127.0.0.1", raw: Data("Subject: x\r\n\r\nhi\r\n".utf8), receivedAt: Date(),
+            instanceID: "test")
+    }
+
+    @Test("concurrent accepts share commits, and every one of them is stored", arguments: TestDatabase.available)
+    func acceptsShareCommits(database: TestDatabase) async throws {
+        let url = try await database.makeMigratedURL()
+        try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet, poolSize: 4) { db in
+            let store = Store(database: db)
+            let before = db.groupCommits
+            let count = 200
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<count {
+                    group.addTask { try await store.accept(Self.message(), deliveries: []) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.messageCount() == count)
+            let after = db.groupCommits
+            #expect(after.writes - before.writes == count)
+            // 200 callers at once: far fewer commits than callers (each commit is an fsync).
+            #expect(after.transactions - before.transactions < count / 2, "commits: \(after.transactions)")
+        }
+    }
+
+    @Test(
+        "a write that fails is undone alone: the others in its transaction commit", arguments: TestDatabase.available)
+    func failureIsIsolated(database: TestDatabase) async throws {
+        let url = try await database.makeMigratedURL()
+        try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet, poolSize: 4) { db in
+            let store = Store(database: db)
+            let taken = UUID()
+            try await store.accept(Self.message(taken), deliveries: [])
+            // Held up so that all of them queue behind it and go into the same transaction.
+            let (holding, held) = AsyncStream.makeStream(of: Void.self)
+            let holder = Task {
+                try await db.withGroupTransaction { _ in
+                    held.yield()
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+            }
+            for await _ in holding { break }
+            let results = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        // Every fifth reuses an id that exists: a primary key violation, in its own savepoint.
+                        let id = index % 5 == 0 ? taken : UUID()
+                        return (try? await store.accept(Self.message(id), deliveries: [])) != nil
+                    }
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            try await holder.value
+            #expect(results.filter { !$0 }.count == 4)
+            #expect(try await store.messageCount() == 1 + 16)
+        }
+    }
+
+    @Test("a failed commit fails every write of its transaction and stores none of them")
+    func failedCommitFailsAll() async throws {
+        let url = try await TestDatabase.sqlite.makeMigratedURL()
+        try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet) { db in
+            let store = Store(database: db)
+            // A deferred foreign key is checked at COMMIT: one write that breaks it fails the whole transaction.
+            let (holding, held) = AsyncStream.makeStream(of: Void.self)
+            let holder = Task {
+                try await db.withGroupTransaction { _ in
+                    held.yield()
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+            }
+            for await _ in holding { break }
+            let breaker = Task {
+                try await db.withGroupTransaction { sql in
+                    try await sql.raw("PRAGMA defer_foreign_keys = ON").run()
+                    try await sql.raw(
+                        """
+                        INSERT INTO recipients (id, domain_id, local_part, webhook_url, webhook_headers, is_enabled,
+                                                created_at, updated_at)
+                        VALUES (\(bind: UUID()), \(bind: UUID()), 'x', 'http://127.0.0.1:9/', '{}', 1,
+                                \(bind: Date()), \(bind: Date()))
+                        """
+                    ).run()
+                }
+            }
+            try await Task.sleep(for: .milliseconds(50))
+            let accepts = (0..<5).map { _ in Task { try await store.accept(Self.message(), deliveries: []) } }
+            try await holder.value
+            await #expect(throws: (any Error).self) { try await breaker.value }
+            for accept in accepts {
+                await #expect(throws: (any Error).self) { try await accept.value }
+            }
+            #expect(try await store.messageCount() == 0, "nothing of the failed transaction exists")
+            // The next transaction is a fresh one.
+            try await store.accept(Self.message(), deliveries: [])
+            #expect(try await store.messageCount() == 1)
+        }
+    }
+}
