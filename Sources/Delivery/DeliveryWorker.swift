@@ -146,14 +146,19 @@ public struct DeliveryWorker: Service {
                                 let origin = WebhookOrigin.of(delivery.record.webhookURL) ?? delivery.record.webhookURL
                                 // Another attempt took the destination's last slot since the claim: wait for one
                                 // (briefly: the claims pass over the destination meanwhile), else give the row back.
+                                let finished: @Sendable () -> Void = {
+                                    running.withLockedValue { $0 -= 1 }
+                                    wakeup.signal()
+                                }
                                 if await slots.acquire(origin, within: slotWait) {
-                                    await deliver(delivery)
-                                    slots.release(origin)
+                                    await deliver(delivery) {
+                                        slots.release(origin)
+                                        finished()
+                                    }
                                 } else {
                                     _ = try? await Self.uncancelled { try await store.release(delivery.lease) }
+                                    finished()
                                 }
-                                running.withLockedValue { $0 -= 1 }
-                                wakeup.signal()
                             }
                         }
                         claimedAll = claimed.count == free
@@ -179,8 +184,10 @@ public struct DeliveryWorker: Service {
         return min(configuration.pollInterval, .milliseconds(Int64(seconds * 1000)))
     }
 
-    /// One attempt for one claimed delivery. Never throws: every outcome is recorded.
-    func deliver(_ delivery: ClaimedDelivery) async {
+    /// One attempt for one claimed delivery. Never throws: every outcome is recorded. `attempted` runs once the
+    /// attempt is over, before its outcome is recorded (the destination's slot and the worker's place are free then:
+    /// recording joins the next group commit).
+    func deliver(_ delivery: ClaimedDelivery, attempted: @Sendable () -> Void = {}) async {
         var logger = logger
         logger[metadataKey: "delivery.id"] = "\(delivery.record.id.uuidString.lowercased())"
         // The queue id the sender was given ("250 2.0.0 queued as …"), as on the intake's lines; and the header's.
@@ -196,6 +203,7 @@ public struct DeliveryWorker: Service {
                     await attempt(delivery, attemptsMade: attemptsMade, logger: logger)
                 })
         else {
+            attempted()
             // Shutdown cut the attempt short: the row goes back, uncounted, to the next run or another replica.
             let released = try? await Self.uncancelled { try await store.release(delivery.lease) }
             logger.notice(
@@ -203,6 +211,7 @@ public struct DeliveryWorker: Service {
                 metadata: ["delivery.released": "\(released == true)"])
             return
         }
+        attempted()
         logger.info(
             "delivery attempt",
             metadata: [

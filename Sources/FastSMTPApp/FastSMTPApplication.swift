@@ -42,6 +42,8 @@ public final class FastSMTPApplication: Sendable {
     public let store: Store
     public let wakeup: DeliveryWakeup
     public let smtpServer: SMTPServer?
+    /// The pending deliveries as SMTP's backpressure sees them (SMTP role only).
+    let backlog: BacklogGauge?
     public let apiPort = PortPromise()
     /// The port `/metrics` is served on when `FASTSMTP_METRICS_PORT` is set.
     public let metricsPort = PortPromise()
@@ -130,10 +132,15 @@ public final class FastSMTPApplication: Sendable {
         self.rootAPIKey = rootAPIKey
         if roles.smtp {
             func seconds(_ value: Double) -> Duration { .milliseconds(Int64(min(value, 1e12) * 1000)) }
+            let backlog = BacklogGauge(store: store, logger: logger)
+            self.backlog = backlog
             let intake = MailIntake(
                 store: store, wakeup: wakeup, settings: settings,
                 authenticator: resolver.map { EmailAuthenticator(resolver: $0, receivingHost: settings.smtpHostname) },
-                storageTimeout: seconds(settings.smtpStorageTimeout), logger: logger, metrics: metrics
+                storageTimeout: seconds(settings.smtpStorageTimeout), logger: logger, metrics: metrics,
+                backpressure: Backpressure(
+                    backlogSoftLimit: settings.smtpBacklogSoftLimit, backlogHardLimit: settings.smtpBacklogHardLimit),
+                backlog: backlog
             )
             self.smtpServer = SMTPServer(
                 configuration: SMTPServerConfiguration(
@@ -173,6 +180,7 @@ public final class FastSMTPApplication: Sendable {
             )
         } else {
             self.smtpServer = nil
+            self.backlog = nil
         }
     }
 
@@ -239,6 +247,7 @@ public final class FastSMTPApplication: Sendable {
                     logger: logger
                 ))
         }
+        if let backlog { services.append(backlog) }
         if let smtpServer { services.append(smtpServer) }
         return services
     }

@@ -27,6 +27,9 @@ struct MailIntake: SMTPTransactionDelegate {
     let storageTimeout: Duration
     let logger: Logger
     let metrics: ServerMetrics
+    /// Slows, then refuses, senders while the queue is too long (``Backpressure``).
+    let backpressure: Backpressure
+    let backlog: BacklogGauge
 
     var instanceID: String { settings.instanceID }
     var hostname: String { settings.smtpHostname }
@@ -108,11 +111,27 @@ struct MailIntake: SMTPTransactionDelegate {
                 logger.info("message refused: DKIM fail", metadata: ["dkim.result": "\(auth?.dkimResult ?? "")"])
                 return .failure(MailPolicy.dkimRejection(auth?.dkimSignatures ?? []))
             }
+            switch backpressure.decide(pendingBacklog: backlog.pending, queuedWrites: store.database.queuedWrites) {
+            case .proceed:
+                break
+            case .delay(let delay):
+                metrics.backpressure("delayed")
+                try? await Task.sleep(for: delay)
+            case .refuse(let reply):
+                metrics.backpressure("refused")
+                logger.warning(
+                    "message refused: the queue is past its hard limit",
+                    metadata: [
+                        "queue.pending": "\(backlog.pending)", "db.queued_writes": "\(store.database.queuedWrites)",
+                    ])
+                return .failure(reply)
+            }
             // Parsing, rules and payloads first, outside any bound; then one transaction whose real outcome is the
             // answer: only the wait for the database to begin is bounded (no 451 after a commit).
             let queued = try await store(
                 id: id, envelope: envelope, message: message, connection: connection, routes: accepted, auth: auth)
             wakeup.signal()
+            backlog.added(queued)
             logger.info(
                 "message accepted", metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued)"])
             return .success(id.uuidString.lowercased())

@@ -26,6 +26,8 @@ enum SettingsVariable {
     static let smtpMinDataRate = "FASTSMTP_SMTP_MIN_DATA_RATE"
     static let smtpMaxConnections = "FASTSMTP_SMTP_MAX_CONNECTIONS"
     static let smtpMaxConnectionsPerIP = "FASTSMTP_SMTP_MAX_CONNECTIONS_PER_IP"
+    static let smtpBacklogSoftLimit = "FASTSMTP_SMTP_BACKLOG_SOFT_LIMIT"
+    static let smtpBacklogHardLimit = "FASTSMTP_SMTP_BACKLOG_HARD_LIMIT"
     static let smtpProxyProtocol = "FASTSMTP_SMTP_PROXY_PROTOCOL"
     static let smtpTLSReloadInterval = "FASTSMTP_SMTP_TLS_RELOAD_INTERVAL"
     static let apiHost = "FASTSMTP_API_HOST"
@@ -111,6 +113,8 @@ extension Settings {
         if let v = try reader.int(V.smtpMinDataRate) { s.smtpMinDataRate = v }
         if let v = try reader.int(V.smtpMaxConnections) { s.smtpMaxConnections = v }
         if let v = try reader.int(V.smtpMaxConnectionsPerIP) { s.smtpMaxConnectionsPerIP = v }
+        if let v = try reader.int(V.smtpBacklogSoftLimit) { s.smtpBacklogSoftLimit = v }
+        if let v = try reader.int(V.smtpBacklogHardLimit) { s.smtpBacklogHardLimit = v }
         if let v = try reader.choice(V.smtpProxyProtocol, ProxyProtocolSetting.self) { s.smtpProxyProtocol = v }
         if let v = try reader.double(V.smtpTLSReloadInterval) { s.smtpTLSReloadInterval = v }
         if let v = reader.string(V.apiHost) { s.apiHost = v }

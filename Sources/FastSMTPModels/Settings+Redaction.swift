@@ -33,6 +33,8 @@ extension Settings {
             (V.smtpMinDataRate, String(smtpMinDataRate)),
             (V.smtpMaxConnections, String(smtpMaxConnections)),
             (V.smtpMaxConnectionsPerIP, String(smtpMaxConnectionsPerIP)),
+            (V.smtpBacklogSoftLimit, String(smtpBacklogSoftLimit)),
+            (V.smtpBacklogHardLimit, String(smtpBacklogHardLimit)),
             (V.smtpProxyProtocol, smtpProxyProtocol.rawValue),
             (V.smtpTLSReloadInterval, String(smtpTLSReloadInterval)),
         ]

@@ -61,6 +61,19 @@ extension Settings {
         }
         try Self.requirePositive(smtpMaxConnections, V.smtpMaxConnections)
         try Self.requirePositive(smtpMaxConnectionsPerIP, V.smtpMaxConnectionsPerIP)
+        for (value, name) in [
+            (smtpBacklogSoftLimit, V.smtpBacklogSoftLimit), (smtpBacklogHardLimit, V.smtpBacklogHardLimit),
+        ] where value < 0 {
+            throw SettingsError(
+                variable: name, message: "must be a number of deliveries, 0 (never) or more, got '\(value)'")
+        }
+        if smtpBacklogSoftLimit > 0, smtpBacklogHardLimit > 0, smtpBacklogSoftLimit > smtpBacklogHardLimit {
+            throw SettingsError(
+                variable: V.smtpBacklogSoftLimit,
+                message:
+                    "must not exceed \(V.smtpBacklogHardLimit) (\(smtpBacklogHardLimit)), or mail would be refused before it is slowed; got '\(smtpBacklogSoftLimit)'"
+            )
+        }
         try Self.requireNonNegative(smtpTLSReloadInterval, V.smtpTLSReloadInterval)
 
         try validateTLS()

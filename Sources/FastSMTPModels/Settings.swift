@@ -56,6 +56,12 @@ public struct Settings: Sendable, Equatable {
     /// Concurrent SMTP connections per client IP address; beyond, `421 4.7.0`. Above what one busy sending MTA opens
     /// to one destination (Postfix's own server allows 50 a client; large senders open a few dozen).
     public var smtpMaxConnectionsPerIP: Int = 100
+    /// Pending deliveries past which SMTP slows down: the reply to the final dot is delayed, the longer the closer
+    /// the backlog is to `smtpBacklogHardLimit` (up to 2 s). 0: never.
+    public var smtpBacklogSoftLimit: Int = 50_000
+    /// Pending deliveries past which a message is refused with `451 4.3.2` (the sender keeps it and retries later)
+    /// instead of growing the queue and its latency without bound. 0: never.
+    public var smtpBacklogHardLimit: Int = 200_000
     /// Which PROXY protocol header SMTP connections start with (behind a load balancer).
     public var smtpProxyProtocol: ProxyProtocolSetting = .off
     /// Seconds between checks of `smtpTLSCert`/`smtpTLSKey` for a rotated pair.

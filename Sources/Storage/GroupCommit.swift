@@ -150,6 +150,12 @@ final class GroupCommitter: Sendable {
                 guard !started.isEmpty else { return }
                 try await sql.raw(SQLQueryString(begin)).run()
                 do {
+                    if started.count == 1 {
+                        // Alone in its transaction: no savepoint needed (its failure rolls back only itself).
+                        try await started[0].run(sql)
+                        try await sql.raw("COMMIT").run()
+                        return
+                    }
                     for job in started {
                         try await sql.raw("SAVEPOINT fastsmtp_job").run()
                         do {

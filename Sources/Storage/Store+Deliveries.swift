@@ -217,6 +217,14 @@ extension Store {
         }
     }
 
+    /// Deliveries waiting to be sent (`pending`, leased ones included): one count along the `status` index.
+    public func pendingDeliveryCount() async throws -> Int {
+        try await database.withReadConnection { sql in
+            try await sql.raw("SELECT count(*) AS n FROM delivery_log WHERE status = 'pending'").first()?.decode(
+                column: "n", as: Int.self) ?? 0
+        }
+    }
+
     public func deliveryCount() async throws -> Int {
         try await count("delivery_log")
     }

@@ -36,6 +36,7 @@ public final class ServerMetrics: Sendable {
         public static let deliveryLatency = "fastsmtp_delivery_latency_seconds"
         public static let webhookDuration = "fastsmtp_webhook_request_duration_seconds"
         public static let storageErrors = "fastsmtp_storage_errors_total"
+        public static let backpressure = "fastsmtp_smtp_backpressure_total"
         public static let buildInfo = "fastsmtp_build_info"
     }
 
@@ -125,6 +126,9 @@ public final class ServerMetrics: Sendable {
 
     /// A database operation failed: `accept`, `recipient_lookup`, `claim`, `record`, `prepare`…
     public func storageError(_ operation: String) { count(Name.storageErrors, [("operation", operation)]) }
+
+    /// The queue was too long for a message: its reply was `delayed`, or it was `refused` (`451 4.3.2`).
+    public func backpressure(_ action: String) { count(Name.backpressure, [("action", action)]) }
 
     // MARK: Queue (read from the database at scrape time)
 

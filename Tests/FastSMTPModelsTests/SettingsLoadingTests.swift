@@ -27,6 +27,8 @@ struct SettingsLoadingTests {
             "FASTSMTP_SMTP_MIN_DATA_RATE": "0",
             "FASTSMTP_SMTP_MAX_CONNECTIONS": "10",
             "FASTSMTP_SMTP_MAX_CONNECTIONS_PER_IP": "2",
+            "FASTSMTP_SMTP_BACKLOG_SOFT_LIMIT": "10",
+            "FASTSMTP_SMTP_BACKLOG_HARD_LIMIT": "20",
             "FASTSMTP_SMTP_PROXY_PROTOCOL": "any",
             "FASTSMTP_SMTP_TLS_RELOAD_INTERVAL": "1",
             "FASTSMTP_API_HOST": "::1",
@@ -88,6 +90,8 @@ struct SettingsLoadingTests {
             #expect(s.smtpMinDataRate == 0)
             #expect(s.smtpMaxConnections == 10)
             #expect(s.smtpMaxConnectionsPerIP == 2)
+            #expect(s.smtpBacklogSoftLimit == 10)
+            #expect(s.smtpBacklogHardLimit == 20)
             #expect(s.smtpProxyProtocol == .any)
             #expect(s.smtpTLSReloadInterval == 1)
             #expect(s.apiHost == "::1")

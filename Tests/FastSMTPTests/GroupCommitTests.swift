@@ -110,3 +110,32 @@ struct GroupCommitTests {
         }
     }
 }
+
+@Suite("SQLite readers")
+struct SQLiteReaderTests {
+    @Test("a read does not wait for the writer: routes are found while a write transaction is open")
+    func readsBesideTheWriter() async throws {
+        let url = try await TestDatabase.sqlite.makeMigratedURL()
+        try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet) { db in
+            let store = Store(database: db)
+            try await store.createDomain("example.com")
+            _ = try await store.createRecipient(
+                domain: "example.com", localPart: "alice", webhookURL: "http://127.0.0.1:9/hook")
+            let (holding, held) = AsyncStream.makeStream(of: Void.self)
+            let (releasing, release) = AsyncStream.makeStream(of: Void.self)
+            // The writer holds SQLite's one write session until the read below has returned.
+            let writer = Task {
+                try await db.withTransaction { sql in
+                    try await sql.raw("UPDATE domains SET updated_at = updated_at").run()
+                    held.yield()
+                    for await _ in releasing { break }
+                }
+            }
+            for await _ in holding { break }
+            let route = try await withTimeout(.seconds(10)) { try await store.route(address: "alice@example.com") }
+            #expect(route?.recipient.localPart == "alice")
+            release.yield()
+            try await writer.value
+        }
+    }
+}
