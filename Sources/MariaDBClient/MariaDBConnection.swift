@@ -43,6 +43,12 @@ public final class MariaDBConnection: @unchecked Sendable {
     /// - Throws: ``MariaDBError`` (the server's or Connector/C's reason), ``MariaDBUnsupportedServerError``.
     public static func connect(_ configuration: MariaDBConfiguration) throws -> MariaDBConnection {
         MariaDBLibrary.initialize()
+        if let ca = configuration.caPath, !FileManager.default.isReadableFile(atPath: ca) {
+            // Connector/C would only say that the TLS handshake failed.
+            throw MariaDBError(
+                code: UInt32(CR_SSL_CONNECTION_ERROR), sqlState: "HY000",
+                message: "cannot read the CA file ssl_ca=\(ca)", connectionLost: false)
+        }
         let connection: MariaDBConnection
         switch configuration.tls {
         case .prefer:
@@ -77,6 +83,10 @@ public final class MariaDBConnection: @unchecked Sendable {
         mysql_options(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
         var off: my_bool = 0
         mysql_options(handle, MYSQL_OPT_RECONNECT, &off)
+        // TCP unless a socket is named: Connector/C would otherwise take the host `localhost` for its default Unix
+        // socket and ignore the port (and a TLS check for `localhost` would then never reach the server meant).
+        var transport = (configuration.unixSocket == nil ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET).rawValue
+        mysql_options(handle, MYSQL_OPT_PROTOCOL, &transport)
         if tls {
             var on: my_bool = 1
             mysql_options(handle, MYSQL_OPT_SSL_ENFORCE, &on)
@@ -91,9 +101,10 @@ public final class MariaDBConnection: @unchecked Sendable {
             configuration.password, configuration.database, UInt32(configuration.port), configuration.unixSocket,
             UInt(CLIENT_FOUND_ROWS))
         guard connected != nil else {
+            // No connection was made, so none was lost: the pool only frees the slot.
             let error = MariaDBError(
                 code: mysql_errno(handle), sqlState: String(cString: mysql_sqlstate(handle)),
-                message: String(cString: mysql_error(handle)), connectionLost: true)
+                message: String(cString: mysql_error(handle)), connectionLost: false)
             mysql_close(handle)
             throw error
         }
