@@ -63,15 +63,33 @@ public final class MariaDBConnection: @unchecked Sendable {
         case .require, .verifyCA, .verifyFull:
             connection = try open(configuration, tls: true)
         }
-        let info = connection.serverInfo
-        guard info.localizedCaseInsensitiveContains("mariadb"), connection.serverVersion >= minimumServerVersion else {
+        do {
+            try checkSupported(
+                serverInfo: connection.serverInfo, serverVersion: connection.serverVersion,
+                endpoint: configuration.endpoint)
+        } catch {
             connection.close()
-            throw MariaDBUnsupportedServerError(serverInfo: info, endpoint: configuration.endpoint)
+            throw error
         }
         for statement in sessionSetup {
             try connection.executeText(statement)
         }
         return connection
+    }
+
+    /// Refuses a server FastSMTP cannot run on: anything but MariaDB (MySQL has no `DELETE … RETURNING`), and
+    /// MariaDB older than 10.6 (no `FOR UPDATE SKIP LOCKED`). Pure: the connection's greeting decides.
+    /// - Parameters:
+    ///   - serverInfo: the version string the server sent (`mysql_get_server_info`), e.g. `10.11.6-MariaDB-0+deb12u1`
+    ///     (`5.5.5-10.4.32-MariaDB` from a server that still sends the old replication prefix).
+    ///   - serverVersion: `major * 10000 + minor * 100 + patch` (`mysql_get_server_version`, which skips that prefix).
+    /// - Throws: ``MariaDBUnsupportedServerError``.
+    public static func checkSupported(
+        serverInfo: String, serverVersion: Int, endpoint: String
+    ) throws(MariaDBUnsupportedServerError) {
+        guard serverInfo.localizedCaseInsensitiveContains("mariadb"), serverVersion >= minimumServerVersion else {
+            throw MariaDBUnsupportedServerError(serverInfo: serverInfo, endpoint: endpoint)
+        }
     }
 
     private static func open(_ configuration: MariaDBConfiguration, tls: Bool) throws -> MariaDBConnection {
