@@ -137,6 +137,11 @@ public final class MariaDBConnection: @unchecked Sendable {
         mysql_close(handle)
     }
 
+    /// True while the session has a transaction open, as the server's last reply said (no round trip).
+    public var inTransaction: Bool {
+        !closed && handle.pointee.server_status & UInt32(SERVER_STATUS_IN_TRANS) != 0
+    }
+
     /// True when the server answers a ping; a connection that does not is marked broken.
     public func ping() -> Bool {
         guard !closed, !isBroken else { return false }
