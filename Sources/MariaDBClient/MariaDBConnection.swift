@@ -12,6 +12,8 @@ public final class MariaDBConnection: @unchecked Sendable {
 
     private let handle: UnsafeMutablePointer<MYSQL>
     private var closed = false
+    /// Prepared statements kept for reuse, by SQL text; closed when evicted and when the connection closes.
+    var statements: MariaDBStatementCache<UnsafeMutablePointer<MYSQL_STMT>>
     /// Set once an error said the connection is gone: the pool closes it instead of lending it again.
     public private(set) var isBroken = false
     /// `major * 10000 + minor * 100 + patch`, as Connector/C reports it.
@@ -29,14 +31,15 @@ public final class MariaDBConnection: @unchecked Sendable {
         "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
     ]
 
-    private init(handle: UnsafeMutablePointer<MYSQL>) {
+    private init(handle: UnsafeMutablePointer<MYSQL>, statementCacheCapacity: Int) {
         self.handle = handle
+        self.statements = MariaDBStatementCache(capacity: statementCacheCapacity)
         self.serverVersion = Int(mysql_get_server_version(handle))
         self.serverInfo = mysql_get_server_info(handle).map { String(cString: $0) } ?? ""
     }
 
     deinit {
-        if !closed { mysql_close(handle) }
+        close()
     }
 
     /// Connects, checks the server's version and sets the session up. Blocks.
@@ -126,7 +129,7 @@ public final class MariaDBConnection: @unchecked Sendable {
             mysql_close(handle)
             throw error
         }
-        return MariaDBConnection(handle: handle)
+        return MariaDBConnection(handle: handle, statementCacheCapacity: configuration.statementCacheCapacity)
     }
 
     /// Closes the connection. Blocks (it tells the server). Later calls do nothing.
@@ -134,6 +137,7 @@ public final class MariaDBConnection: @unchecked Sendable {
         guard !closed else { return }
         closed = true
         isBroken = true
+        for statement in statements.removeAll() { mysql_stmt_close(statement) }
         mysql_close(handle)
     }
 
