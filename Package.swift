@@ -344,6 +344,8 @@ let package = Package(
                 "Storage",
                 "SMTPServer",
                 "SMTPCore",
+                // The MariaDB client's own tests (version check, pool), only with the MariaDB trait.
+                .target(name: "MariaDBClient", condition: .when(traits: ["MariaDB"])),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

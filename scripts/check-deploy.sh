@@ -119,6 +119,23 @@ else
     bad "deploy/Dockerfile and scripts/runtime-root.sh must both read deploy/runtime-packages.txt"
 fi
 
+step "the image is built with the MariaDB trait"
+# The build stage is everything before the second FROM; the runtime stage installs deploy/runtime-packages.txt.
+build_stage=$(awk '/^FROM /{n++} n==1' deploy/Dockerfile)
+swift_builds=$(grep -v '^[[:space:]]*#' <<<"$build_stage" | grep -c 'swift build ' || true)
+trait_builds=$(grep -v '^[[:space:]]*#' <<<"$build_stage" | grep 'swift build ' | grep -c -- '--traits MariaDB' || true)
+runtime_packages=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' deploy/runtime-packages.txt | tr -s ' \t' '\n')
+if ! grep -qE 'apt-get install .*libmariadb-dev' <<<"$build_stage"; then
+    bad "deploy/Dockerfile: the build stage must apt-get install libmariadb-dev (MariaDB Connector/C for the trait)"
+elif [ "$swift_builds" -lt 3 ] || [ "$trait_builds" -ne "$swift_builds" ]; then
+    bad "deploy/Dockerfile: every swift build (fastsmtp, fsmtp, --show-bin-path) must pass --traits MariaDB" \
+        "($trait_builds of $swift_builds do)"
+elif ! grep -qx 'libmariadb3' <<<"$runtime_packages"; then
+    bad "deploy/runtime-packages.txt must list libmariadb3 (the runtime library the MariaDB trait links)"
+else
+    ok "libmariadb-dev in the build stage, $trait_builds swift builds with --traits MariaDB, libmariadb3 at run time"
+fi
+
 # --- 5: compose --------------------------------------------------------------------------------------------------
 step "compose config (deploy/compose.yaml)"
 if docker compose version >/dev/null 2>&1; then

@@ -18,12 +18,16 @@
 #      message exactly once (by webhook-id); with one killed -9 mid-run every message is still delivered (the few
 #      posted twice were the killed one's attempts in flight); one --smtp-only, two --worker-only and one --api-only
 #      replica; SIGTERM while a client is in the middle of DATA: that transaction gets 250, then exit 0.
+#   6. with FAULT_MARIADB=1 (BIN_DIR's fastsmtp built with the MariaDB trait; mariadb-server installed): MariaDB
+#      stopped for ~5 s mid-load, as 3 does PostgreSQL: answers are 451, never 250, and every 250 is delivered. It
+#      stops a server of its own (scripts/test-mariadb.sh). CI runs only this one on the debug build of
+#      `swift test --traits MariaDB` (FAULT_ONLY=mariastop).
 #   4. SQLite on a small tmpfs filled up mid-load: 451, never a 250 for mail not stored, the server stays up,
 #      recovers once space is freed, and PRAGMA integrity_check says ok (SKIP when mount is not permitted).
 # In each, every SMTP session must get a reply, the queue must drain, and SIGTERM must exit 0. Each scenario prints
 # one line with its counts; any violation exits 1 with the server log's tail and keeps the scratch directory (every
 # SMTP attempt in attempts-N.jsonl). Needs root (mount, runuser), python3, and psql with POSTGRES_URL.
-# Environment: FAULT_SEED (repeat a run's random choices), FAULT_ONLY (e.g. kill9,diskfull), FAULT_MAILS
+# Environment: FAULT_MARIADB=1 (scenario 6), FAULT_SEED (repeat a run's random choices), FAULT_ONLY (e.g. kill9,diskfull), FAULT_MAILS
 # (mails in scenario 1, default 500; scenario 5 sends twice as many), KEEP_WORK=1 (keep the scratch directory).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +39,7 @@ fail() { echo "fault-suite: $*" >&2; exit 1; }
 python3 -c 'import sqlite3' 2>/dev/null || fail "python3 with its sqlite3 module not found"
 work=$(mktemp -d /tmp/fastsmtp-fault.XXXXXX)
 own_pg=""
+own_mariadb=""
 cleanup() {
     local status=$?
     # The helper kills its children itself; these are the ones left should it have died first (only a pid that is
@@ -52,6 +57,7 @@ cleanup() {
         done <"$work/mounts"
     fi
     if [ -n "$own_pg" ]; then "$here/test-postgres.sh" stop "$own_pg"; rm -rf "$own_pg"; fi
+    if [ -n "$own_mariadb" ]; then "$here/test-mariadb.sh" stop "$own_mariadb"; rm -rf "$own_mariadb"; fi
     if [ "${KEEP_WORK:-}" = 1 ] || [ "$status" -ne 0 ]; then
         echo "fault-suite: scratch directory kept: $work" >&2
     else
@@ -70,6 +76,13 @@ if [ -n "$pg_url" ]; then
     own_pg=$(mktemp -d /tmp/fastsmtp-fault-pg.XXXXXX)
     own_pg_url=$("$here/test-postgres.sh" start "$own_pg")
     args+=(--pg-url "$pg_url" --own-pg-dir "$own_pg" --own-pg-url "$own_pg_url")
+fi
+if [ "${FAULT_MARIADB:-}" = 1 ]; then
+    command -v mariadb >/dev/null || fail "the mariadb client not found (apt-get install mariadb-server)"
+    # Scenario 6 stops MariaDB: a server of its own.
+    own_mariadb=$(mktemp -d /tmp/fastsmtp-fault-mariadb.XXXXXX)
+    own_mariadb_url=$("$here/test-mariadb.sh" start "$own_mariadb")
+    args+=(--own-mariadb-dir "$own_mariadb" --own-mariadb-url "$own_mariadb_url")
 fi
 [ -n "${FAULT_SEED:-}" ] && args+=(--seed "$FAULT_SEED")
 [ -n "${FAULT_ONLY:-}" ] && args+=(--only "$FAULT_ONLY")

@@ -2,6 +2,7 @@
 """The fault suite's scenarios (driven by scripts/fault-suite.sh; the Python standard library only).
 
     python3 scripts/fault_suite.py --bin BIN_DIR --work DIR [--pg-url URL] [--own-pg-dir DIR --own-pg-url URL]
+        [--own-mariadb-dir DIR --own-mariadb-url URL]
 
 Every scenario runs the real `fastsmtp serve` with free loopback ports, a webhook sink in this process
 (http.server in threads) and SMTP clients (smtplib in threads) that behave like a sending MTA: a 250 to DATA
@@ -17,7 +18,8 @@ again; a 5xx is permanent. Each mail carries a unique token in Subject and Messa
 
 Scenarios: kill9 (kill -9 at random moments under load, webhook flapping), recovery (crash with the webhook
 down, restart with default worker and retry settings, everything delivered within 60 s), pgstop (PostgreSQL
-stopped and started mid-load: 451, never 250), diskfull (SQLite on a full tmpfs: 451, never 250, recovers,
+stopped and started mid-load: 451, never 250), mariastop (the same on MariaDB, with a binary built with the MariaDB
+trait), diskfull (SQLite on a full tmpfs: 451, never 250, recovers,
 integrity_check ok), replicas (two processes on one PostgreSQL: exactly once; one killed -9: still every mail; split
 roles; SIGTERM during DATA). Each prints one line with its counts; any violation exits 1 with the server log tail.
 """
@@ -40,6 +42,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 DOMAIN = "fault.example"
@@ -265,7 +268,7 @@ class Sink:
 # --- the server --------------------------------------------------------------------------------------------------
 
 class Database:
-    """The scenario's database: SQLite in DIR/data, or a fresh PostgreSQL database next to a given URL."""
+    """The scenario's database: SQLite in DIR/data, or a fresh PostgreSQL or MariaDB database next to a given URL."""
 
     def __init__(self, backend, directory, pg_url=None, name=None):
         self.backend = backend
@@ -276,6 +279,20 @@ class Database:
                 ["psql", pg_url, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"DROP DATABASE IF EXISTS {name}",
                  "-c", f"CREATE DATABASE {name}"], check=True, stdout=subprocess.DEVNULL, env=psql_env())
             self.url = pg_url.rsplit("/", 1)[0] + "/" + name
+        elif backend == "mariadb":
+            self.url = pg_url.split("?", 1)[0].rsplit("/", 1)[0] + "/" + name
+            self._mariadb(f"DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}", database=False)
+
+    def _mariadb(self, sql, database=True):
+        """The `mariadb` client's tab-separated rows of `sql` on this database (TCP, the URL's user)."""
+        url = urllib.parse.urlsplit(self.url)
+        command = ["mariadb", "--protocol=tcp", "-h", url.hostname, "-P", str(url.port or 3306),
+                   "-u", urllib.parse.unquote(url.username or "root"), "-N", "-B", "-e", sql]
+        if database:
+            command.append(url.path.lstrip("/"))
+        env = dict(os.environ)
+        env["MYSQL_PWD"] = urllib.parse.unquote(url.password or "")
+        return subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
 
     @property
     def sqlite_path(self):
@@ -289,8 +306,11 @@ class Database:
                 return [tuple(row) for row in connection.execute(sql).fetchall()]
             finally:
                 connection.close()
-        out = subprocess.run(["psql", self.url, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                             check=True, capture_output=True, text=True, env=psql_env()).stdout
+        if self.backend == "mariadb":
+            out = self._mariadb(sql)
+        else:
+            out = subprocess.run(["psql", self.url, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                                 check=True, capture_output=True, text=True, env=psql_env()).stdout
         return [tuple(line.split("\t")) for line in out.splitlines() if line]
 
     def scalar(self, sql):
@@ -368,7 +388,7 @@ class Server:
         return run_checked([self.suite.fastsmtp, *args], self.directory, self.env, "fastsmtp " + " ".join(args))
 
     def setup(self, sink):
-        if self.database.backend == "postgresql":
+        if self.database.backend != "sqlite":
             self.cli("db", "upgrade")
         self.cli("domain", "create", DOMAIN)
         self.cli("recipient", "add", DOMAIN, "sink", sink.url)
@@ -733,6 +753,8 @@ class Suite:
         self.pg_url = args.pg_url
         self.own_pg_dir = args.own_pg_dir
         self.own_pg_url = args.own_pg_url
+        self.own_mariadb_dir = args.own_mariadb_dir
+        self.own_mariadb_url = args.own_mariadb_url
         self.mails = args.mails
 
     def directory(self, name):
@@ -870,20 +892,29 @@ class Suite:
     # 3 --------------------------------------------------------------------------------------------------------
     def pgstop(self, outage=5.0):
         """Our own cluster stopped (pg_ctl stop -m fast) for ~5 s while clients send, then started again."""
+        self.storage_stopped("pgstop", "PostgreSQL", Cluster(self.own_pg_dir),
+                             self.database("postgresql", "pgstop", self.own_pg_url), outage)
+
+    def mariastop(self, outage=5.0):
+        """Our own MariaDB server stopped (SIGTERM: a clean shutdown) for ~5 s while clients send, then started."""
+        self.storage_stopped("mariastop", "MariaDB", MariaDBServer(self.own_mariadb_dir),
+                             self.database("mariadb", "mariastop", self.own_mariadb_url), outage)
+
+    def storage_stopped(self, name, label, cluster, database, outage):
+        """The database server stopped for ~`outage` s mid-load and started again: every attempt made while it was
+        down is answered 4xx (451), none 250; every 250 is delivered."""
         started = time.monotonic()
-        cluster = Cluster(self.own_pg_dir)
         sink = Sink()
-        database = self.database("postgresql", "pgstop", self.own_pg_url)
         # SMTP waits FASTSMTP_SMTP_STORAGE_TIMEOUT (default 15 s) for the database before answering 451; 2 s, so
         # that mail sent during a 5 s outage is answered while it lasts.
-        server = Server(self, "pgstop", database, dict(FAST_RETRIES, FASTSMTP_SMTP_STORAGE_TIMEOUT="2"))
+        server = Server(self, name, database, dict(FAST_RETRIES, FASTSMTP_SMTP_STORAGE_TIMEOUT="2"))
         try:
             server.setup(sink)
             server.start()
             server.wait_ready()
-            # A reply may take a while here (each statement of a store that has begun is bounded by PostgreSQL's
-            # statement_timeout, 30 s): a session is only called hung after 60 s without one.
-            load = server.load(tokens_for("pgstop", 60), clients=5, timeout=60, deadline=150, open_ended=True)
+            # A reply may take a while here (each statement of a store that has begun is bounded by the server's
+            # statement timeout, 30 s on PostgreSQL): a session is only called hung after 60 s without one.
+            load = server.load(tokens_for(name, 60), clients=5, timeout=60, deadline=150, open_ended=True)
             load.start()
             load.wait_acked(60)
             stop_begin = time.monotonic()
@@ -894,12 +925,12 @@ class Suite:
                 a.ended and a.started >= down_from and a.outcome in ("4xx", "error")
                 for a in load.all_attempts()), outage + 10, 0.1)
             if not server.alive():
-                raise Violation(f"serve exited {server.proc.returncode} while PostgreSQL was down",
+                raise Violation(f"serve exited {server.proc.returncode} while {label} was down",
                                 server.log_path)
             down_until = time.monotonic()
             cluster.start()
             up_at = time.monotonic()
-            # Sending goes on until 50 more mails got 250 with PostgreSQL back.
+            # Sending goes on until 50 more mails got 250 with the database back.
             load.wait_acked(load.acked_count() + 50)
             load.close()
             load.wait()
@@ -916,14 +947,14 @@ class Suite:
             bad = [a for a in load.all_attempts() if a.outcome == "250" and a.dot_sent
                    and a.dot_sent >= down_from and a.ended <= down_until]
             if bad:
-                problems.append(f"{len(bad)} mails got 250 while PostgreSQL was down")
+                problems.append(f"{len(bad)} mails got 250 while {label} was down")
             if not during:
-                problems.append("no mail was attempted while PostgreSQL was down")
+                problems.append(f"no mail was attempted while {label} was down")
             elif during_counts["4xx"] == 0:
-                problems.append(f"no 4xx reply while PostgreSQL was down (outcomes {dict(during_counts)})")
+                problems.append(f"no 4xx reply while {label} was down (outcomes {dict(during_counts)})")
             code_text = ", ".join(f"{n}x {c}" for c, n in sorted(codes.items()))
             line = (f"{counts['sent']} mails, {counts['acked']} got 250 ({counts['attempts']} attempts); "
-                    f"PostgreSQL down {down_until - stop_begin:.1f} s (stop took {down_from - stop_begin:.1f} s, "
+                    f"{label} down {down_until - stop_begin:.1f} s (stop took {down_from - stop_begin:.1f} s, "
                     f"start {up_at - down_until:.1f} s): {len(during)} attempts made while down, "
                     f"{during_counts['250']} got 250, replies {code_text or 'none'}, {during_counts['error']} "
                     f"connection errors; {counts['delivered']} delivered, every 250 among them "
@@ -934,7 +965,7 @@ class Suite:
             self.cleanup(server, sink)
             if not cluster.running():
                 cluster.start()
-        say(f"PostgreSQL stopped mid-load: PASS: {line}")
+        say(f"{label} stopped mid-load: PASS: {line}")
 
     # 5 --------------------------------------------------------------------------------------------------------
     def replicas(self, mails=None):
@@ -1248,6 +1279,35 @@ class Cluster:
         return os.path.exists(os.path.join(self.data, "postmaster.pid"))
 
 
+class MariaDBServer:
+    """The suite's own MariaDB server (scripts/test-mariadb.sh start DIR), stopped and started here."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "test-mariadb.sh")
+
+    def _run(self, action):
+        result = subprocess.run([self.script, action, self.directory], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise Violation(f"test-mariadb.sh {action} exited {result.returncode}: {result.stderr.strip()}")
+
+    def stop(self):
+        self._run("stop")
+        if self.running():
+            raise Violation(f"MariaDB in {self.directory} did not stop")
+
+    def start(self):
+        self._run("resume")
+
+    def running(self):
+        try:
+            with open(os.path.join(self.directory, "mariadb.pid")) as f:
+                os.kill(int(f.read().strip()), 0)
+            return True
+        except (OSError, ValueError):
+            return False
+
+
 def main():
     global CHILDREN_FILE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1256,9 +1316,13 @@ def main():
     parser.add_argument("--pg-url", help="a PostgreSQL database the suite may create others beside")
     parser.add_argument("--own-pg-dir", help="a cluster of scripts/test-postgres.sh the suite may stop")
     parser.add_argument("--own-pg-url", help="its URL")
+    parser.add_argument("--own-mariadb-dir", help="a server of scripts/test-mariadb.sh the suite may stop (needs a "
+                        "fastsmtp built with the MariaDB trait)")
+    parser.add_argument("--own-mariadb-url", help="its URL")
     parser.add_argument("--mails", type=int, default=500, help="mails in the kill -9 scenario")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--only", default="", help="comma-separated: kill9,recovery,pgstop,replicas,diskfull")
+    parser.add_argument("--only", default="",
+                        help="comma-separated: kill9,recovery,pgstop,mariastop,replicas,diskfull")
     args = parser.parse_args()
     CHILDREN_FILE = os.path.join(args.work, "children.pids")
     seed = args.seed if args.seed is not None else random.randrange(1 << 32)
@@ -1274,6 +1338,8 @@ def main():
         steps.append(("recovery", lambda b=backend: suite.recovery(b)))
     if args.own_pg_dir:
         steps.append(("pgstop", suite.pgstop))
+    if args.own_mariadb_dir:
+        steps.append(("mariastop", suite.mariastop))
     if args.pg_url:
         steps.append(("replicas", suite.replicas))
     steps.append(("diskfull", suite.diskfull))

@@ -4,14 +4,29 @@
 # The server also speaks TLS (plain connections stay allowed) with a certificate for the name `localhost` only, issued
 # by a throwaway CA: DIR/tls/ca.pem. The test user may create databases (each test makes its own).
 #   scripts/test-mariadb.sh stop DIR
+#   scripts/test-mariadb.sh resume DIR   → starts a stopped server of DIR again (same port, data and TLS), prints nothing
 # Runs as the `mysql` user when started as root. Needs mariadb-server (mariadb-install-db, mariadbd).
 set -euo pipefail
-action=${1:?start|stop}
+action=${1:?start|stop|resume}
 dir=${2:?data directory}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 command -v mariadb-install-db >/dev/null || { echo "MariaDB server not found (apt-get install mariadb-server)" >&2; exit 1; }
 mariadbd=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+
+user=()
+[ "$(id -u)" = 0 ] && user=(--user=mysql)
+
+# Starts mariadbd on DIR's configuration and waits until it answers on its socket.
+run_server() {
+    "$mariadbd" --defaults-file="$dir/my.cnf" "${user[@]}" >/dev/null 2>&1 &
+    for _ in $(seq 1 120); do
+        [ -S "$dir/mariadb.sock" ] && mariadb --socket="$dir/mariadb.sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    echo "MariaDB in $dir did not start (see $dir/server.log)" >&2
+    return 1
+}
 
 case "$action" in
 start)
@@ -26,11 +41,7 @@ start)
         openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 30 \
             -extfile <(printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n') -out "$tls/server.pem"
     } >"$dir/tls.log" 2>&1
-    user=()
-    if [ "$(id -u)" = 0 ]; then
-        chown -R mysql:mysql "$dir"
-        user=(--user=mysql)
-    fi
+    [ "$(id -u)" = 0 ] && chown -R mysql:mysql "$dir"
     cat >"$dir/my.cnf" <<CNF
 [mariadbd]
 datadir=$dir/data
@@ -53,11 +64,7 @@ log-error=$dir/server.log
 CNF
     mariadb-install-db --defaults-file="$dir/my.cnf" "${user[@]}" --auth-root-authentication-method=normal \
         --skip-test-db >"$dir/install.log" 2>&1
-    "$mariadbd" --defaults-file="$dir/my.cnf" "${user[@]}" >/dev/null 2>&1 &
-    for _ in $(seq 1 120); do
-        [ -S "$dir/mariadb.sock" ] && mariadb --socket="$dir/mariadb.sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break
-        sleep 0.5
-    done
+    run_server
     mariadb --socket="$dir/mariadb.sock" -uroot <<SQL
 CREATE DATABASE fastsmtp_test;
 CREATE USER 'fastsmtp'@'127.0.0.1' IDENTIFIED BY 'fastsmtp';
@@ -67,6 +74,10 @@ GRANT ALL PRIVILEGES ON *.* TO 'fastsmtp'@'localhost';
 SQL
     echo "mariadb://fastsmtp:fastsmtp@127.0.0.1:$port/fastsmtp_test"
     ;;
+resume)
+    [ -f "$dir/my.cnf" ] || { echo "no server in $dir (scripts/test-mariadb.sh start $dir first)" >&2; exit 1; }
+    run_server
+    ;;
 stop)
     if [ -f "$dir/mariadb.pid" ]; then
         pid=$(cat "$dir/mariadb.pid")
@@ -75,5 +86,5 @@ stop)
     fi
     ;;
 *)
-    echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+    echo "usage: $0 start|stop|resume DIR" >&2; exit 2 ;;
 esac

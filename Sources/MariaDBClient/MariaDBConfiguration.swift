@@ -13,6 +13,9 @@ public struct MariaDBConfiguration: Sendable, Equatable {
     public var caPath: String?
     /// Seconds to wait for the TCP connection and the handshake.
     public var connectTimeoutSeconds: UInt32
+    /// Prepared statements each connection keeps open for reuse, by SQL text (least recently used closed first);
+    /// 0 prepares every statement anew. The server caps them for all sessions together (`max_prepared_stmt_count`).
+    public var statementCacheCapacity: Int
 
     /// What TLS the connection uses, named as libpq's `sslmode` (``MariaDBConfiguration`` maps them onto
     /// Connector/C's options).
@@ -32,7 +35,8 @@ public struct MariaDBConfiguration: Sendable, Equatable {
 
     public init(
         host: String, port: Int = 3306, username: String, password: String? = nil, database: String? = nil,
-        unixSocket: String? = nil, tls: TLSMode = .prefer, caPath: String? = nil, connectTimeoutSeconds: UInt32 = 5
+        unixSocket: String? = nil, tls: TLSMode = .prefer, caPath: String? = nil, connectTimeoutSeconds: UInt32 = 5,
+        statementCacheCapacity: Int = 32
     ) {
         self.host = host
         self.port = port
@@ -43,6 +47,7 @@ public struct MariaDBConfiguration: Sendable, Equatable {
         self.tls = tls
         self.caPath = caPath
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.statementCacheCapacity = statementCacheCapacity
     }
 
     /// `host:port`, or the socket path: for messages.

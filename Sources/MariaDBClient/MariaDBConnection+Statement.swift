@@ -7,7 +7,9 @@ extension MariaDBConnection {
     /// Runs one statement as a prepared statement, `binds` bound to its `?`s in order, and reads every row. Blocks.
     ///
     /// Values only ever travel as bound parameters. A statement the server cannot prepare (rare since 10.6) runs
-    /// over the text protocol, and only when it has no parameters at all.
+    /// over the text protocol, and only when it has no parameters at all. A prepared statement is kept for the next
+    /// run of the same SQL (``MariaDBConfiguration/statementCacheCapacity``) unless its text has a `*`; one that failed
+    /// is closed.
     /// - Throws: ``MariaDBError``; with ``MariaDBError/connectionLost`` the connection is broken and the
     ///   statement's outcome unknown.
     public func execute(_ sql: String, _ binds: [MariaDBValue] = []) throws -> MariaDBResult {
@@ -17,16 +19,48 @@ extension MariaDBConnection {
                 message: "the connection was lost before this statement, which was not sent",
                 connectionLost: true)
         }
+        if let kept = statements.value(for: sql) {
+            return try run(kept, sql, binds)
+        }
         guard let statement = mysql_stmt_init(mysql) else { throw connectionError() }
-        defer { mysql_stmt_close(statement) }
         if mysql_stmt_prepare(statement, sql, UInt(sql.utf8.count)) != 0 {
             let error = statementError(statement)
+            mysql_stmt_close(statement)
             if error.code == UInt32(ER_UNSUPPORTED_PS), binds.isEmpty {
                 try executeText(sql)
                 return MariaDBResult(columns: [], rows: [], affectedRows: mysql_affected_rows(mysql))
             }
             throw error
         }
+        // Not kept: a `*` (`SELECT d.*`; also COUNT(*) and products, harmlessly) lets a table change alter the result's
+        // columns under a kept statement, which Connector/C answers with CR_NEW_STMT_METADATA after the server ran it,
+        // or, for a renamed column, with the old names. An explicit column list fixes count and names in the SQL text.
+        guard statements.capacity > 0, !sql.contains("*") else {
+            defer { mysql_stmt_close(statement) }
+            return try run(statement, sql, binds)
+        }
+        for evicted in statements.insert(statement, for: sql) { mysql_stmt_close(evicted) }
+        return try run(statement, sql, binds)
+    }
+
+    /// Runs a prepared (possibly kept) statement and reads its rows; a kept statement that fails leaves the cache
+    /// and is closed (a changed table or a lost connection may have made it useless).
+    private func run(
+        _ statement: UnsafeMutablePointer<MYSQL_STMT>, _ sql: String, _ binds: [MariaDBValue]
+    ) throws -> MariaDBResult {
+        do {
+            let result = try runPrepared(statement, binds)
+            mysql_stmt_free_result(statement)
+            return result
+        } catch {
+            if let failed = statements.remove(sql) { mysql_stmt_close(failed) }
+            throw error
+        }
+    }
+
+    private func runPrepared(
+        _ statement: UnsafeMutablePointer<MYSQL_STMT>, _ binds: [MariaDBValue]
+    ) throws -> MariaDBResult {
         let expected = Int(mysql_stmt_param_count(statement))
         guard expected == binds.count else {
             throw MariaDBError(

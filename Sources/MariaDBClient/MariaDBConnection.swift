@@ -12,6 +12,8 @@ public final class MariaDBConnection: @unchecked Sendable {
 
     private let handle: UnsafeMutablePointer<MYSQL>
     private var closed = false
+    /// Prepared statements kept for reuse, by SQL text; closed when evicted and when the connection closes.
+    var statements: MariaDBStatementCache<UnsafeMutablePointer<MYSQL_STMT>>
     /// Set once an error said the connection is gone: the pool closes it instead of lending it again.
     public private(set) var isBroken = false
     /// `major * 10000 + minor * 100 + patch`, as Connector/C reports it.
@@ -29,20 +31,27 @@ public final class MariaDBConnection: @unchecked Sendable {
         "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
     ]
 
-    private init(handle: UnsafeMutablePointer<MYSQL>) {
+    private init(handle: UnsafeMutablePointer<MYSQL>, statementCacheCapacity: Int) {
         self.handle = handle
+        self.statements = MariaDBStatementCache(capacity: statementCacheCapacity)
         self.serverVersion = Int(mysql_get_server_version(handle))
         self.serverInfo = mysql_get_server_info(handle).map { String(cString: $0) } ?? ""
     }
 
     deinit {
-        if !closed { mysql_close(handle) }
+        close()
     }
 
     /// Connects, checks the server's version and sets the session up. Blocks.
     /// - Throws: ``MariaDBError`` (the server's or Connector/C's reason), ``MariaDBUnsupportedServerError``.
     public static func connect(_ configuration: MariaDBConfiguration) throws -> MariaDBConnection {
         MariaDBLibrary.initialize()
+        if let ca = configuration.caPath, !FileManager.default.isReadableFile(atPath: ca) {
+            // Connector/C would only say that the TLS handshake failed.
+            throw MariaDBError(
+                code: UInt32(CR_SSL_CONNECTION_ERROR), sqlState: "HY000",
+                message: "cannot read the CA file ssl_ca=\(ca)", connectionLost: false)
+        }
         let connection: MariaDBConnection
         switch configuration.tls {
         case .prefer:
@@ -57,15 +66,33 @@ public final class MariaDBConnection: @unchecked Sendable {
         case .require, .verifyCA, .verifyFull:
             connection = try open(configuration, tls: true)
         }
-        let info = connection.serverInfo
-        guard info.localizedCaseInsensitiveContains("mariadb"), connection.serverVersion >= minimumServerVersion else {
+        do {
+            try checkSupported(
+                serverInfo: connection.serverInfo, serverVersion: connection.serverVersion,
+                endpoint: configuration.endpoint)
+        } catch {
             connection.close()
-            throw MariaDBUnsupportedServerError(serverInfo: info, endpoint: configuration.endpoint)
+            throw error
         }
         for statement in sessionSetup {
             try connection.executeText(statement)
         }
         return connection
+    }
+
+    /// Refuses a server FastSMTP cannot run on: anything but MariaDB (MySQL has no `DELETE … RETURNING`), and
+    /// MariaDB older than 10.6 (no `FOR UPDATE SKIP LOCKED`). Pure: the connection's greeting decides.
+    /// - Parameters:
+    ///   - serverInfo: the version string the server sent (`mysql_get_server_info`), e.g. `10.11.6-MariaDB-0+deb12u1`
+    ///     (`5.5.5-10.4.32-MariaDB` from a server that still sends the old replication prefix).
+    ///   - serverVersion: `major * 10000 + minor * 100 + patch` (`mysql_get_server_version`, which skips that prefix).
+    /// - Throws: ``MariaDBUnsupportedServerError``.
+    public static func checkSupported(
+        serverInfo: String, serverVersion: Int, endpoint: String
+    ) throws(MariaDBUnsupportedServerError) {
+        guard serverInfo.localizedCaseInsensitiveContains("mariadb"), serverVersion >= minimumServerVersion else {
+            throw MariaDBUnsupportedServerError(serverInfo: serverInfo, endpoint: endpoint)
+        }
     }
 
     private static func open(_ configuration: MariaDBConfiguration, tls: Bool) throws -> MariaDBConnection {
@@ -77,6 +104,10 @@ public final class MariaDBConnection: @unchecked Sendable {
         mysql_options(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
         var off: my_bool = 0
         mysql_options(handle, MYSQL_OPT_RECONNECT, &off)
+        // TCP unless a socket is named: Connector/C would otherwise take the host `localhost` for its default Unix
+        // socket and ignore the port (and a TLS check for `localhost` would then never reach the server meant).
+        var transport = (configuration.unixSocket == nil ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET).rawValue
+        mysql_options(handle, MYSQL_OPT_PROTOCOL, &transport)
         if tls {
             var on: my_bool = 1
             mysql_options(handle, MYSQL_OPT_SSL_ENFORCE, &on)
@@ -91,13 +122,14 @@ public final class MariaDBConnection: @unchecked Sendable {
             configuration.password, configuration.database, UInt32(configuration.port), configuration.unixSocket,
             UInt(CLIENT_FOUND_ROWS))
         guard connected != nil else {
+            // No connection was made, so none was lost: the pool only frees the slot.
             let error = MariaDBError(
                 code: mysql_errno(handle), sqlState: String(cString: mysql_sqlstate(handle)),
-                message: String(cString: mysql_error(handle)), connectionLost: true)
+                message: String(cString: mysql_error(handle)), connectionLost: false)
             mysql_close(handle)
             throw error
         }
-        return MariaDBConnection(handle: handle)
+        return MariaDBConnection(handle: handle, statementCacheCapacity: configuration.statementCacheCapacity)
     }
 
     /// Closes the connection. Blocks (it tells the server). Later calls do nothing.
@@ -105,7 +137,13 @@ public final class MariaDBConnection: @unchecked Sendable {
         guard !closed else { return }
         closed = true
         isBroken = true
+        for statement in statements.removeAll() { mysql_stmt_close(statement) }
         mysql_close(handle)
+    }
+
+    /// True while the session has a transaction open, as the server's last reply said (no round trip).
+    public var inTransaction: Bool {
+        !closed && handle.pointee.server_status & UInt32(SERVER_STATUS_IN_TRANS) != 0
     }
 
     /// True when the server answers a ping; a connection that does not is marked broken.

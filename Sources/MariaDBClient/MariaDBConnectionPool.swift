@@ -130,9 +130,18 @@ public final class MariaDBConnectionPool: Sendable {
         }
     }
 
-    /// Gives a connection back: to the first waiter, to the idle list, or closed when broken.
+    /// Gives a connection back: to the first waiter, to the idle list, or closed when broken or still inside a
+    /// transaction.
     func release(_ connection: MariaDBConnection) {
         guard !connection.isBroken else {
+            discard(connection)
+            return
+        }
+        // A transaction left open (a ROLLBACK that failed, a caller that never ended it) would keep its row and
+        // metadata locks for whoever is lent the connection next, and its writes would commit with theirs. Closing
+        // the connection makes the server roll it back.
+        guard !connection.inTransaction else {
+            logger.warning("a MariaDB connection came back with a transaction open: closed, the server rolls it back")
             discard(connection)
             return
         }

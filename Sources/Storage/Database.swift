@@ -195,8 +195,13 @@ public final class Database: Service, Sendable {
                 try await pool.withConnection { _ in }
             } catch {
                 await pool.close()
+                let configuration = pool.configuration
+                let mode =
+                    configuration.tls == .verifyCA || configuration.tls == .verifyFull
+                    ? " (ssl=\(configuration.tls.rawValue), CA: \(configuration.caPath ?? "the system's trust store"))"
+                    : ""
                 throw DatabaseUnreachableError(
-                    "cannot connect to MariaDB at \(pool.configuration.endpoint): \(error)")
+                    "cannot connect to MariaDB at \(configuration.endpoint): \(error)\(mode)")
             }
         }
         #endif
