@@ -15,6 +15,23 @@ struct GroupCommitTests {
             instanceID: "test")
     }
 
+    /// Holds SQLite's one writer in a group transaction of its own until `count` writes wait behind it (so that they
+    /// share the next one), then lets go; the returned task ends with that transaction.
+    static func holdWriter(_ db: Database, untilQueued count: Int) async throws -> Task<Void, any Error> {
+        let (holding, held) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await db.withGroupTransaction { _ in
+                held.yield()
+                let deadline = ContinuousClock.now + .seconds(20)
+                while db.queuedWrites < count, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+        }
+        for await _ in holding { break }
+        return holder
+    }
+
     @Test("concurrent accepts share commits, and every one of them is stored", arguments: TestDatabase.available)
     func acceptsShareCommits(database: TestDatabase) async throws {
         let url = try await database.makeMigratedURL()
@@ -44,15 +61,7 @@ struct GroupCommitTests {
             let store = Store(database: db)
             let taken = UUID()
             try await store.accept(Self.message(taken), deliveries: [])
-            // Held up so that all of them queue behind it and go into the same transaction.
-            let (holding, held) = AsyncStream.makeStream(of: Void.self)
-            let holder = Task {
-                try await db.withGroupTransaction { _ in
-                    held.yield()
-                    try await Task.sleep(for: .milliseconds(300))
-                }
-            }
-            for await _ in holding { break }
+            // 20 at once: they share transactions (however the writers batch them), and each outcome is its own.
             let results = await withTaskGroup(of: Bool.self) { group in
                 for index in 0..<20 {
                     group.addTask {
@@ -63,7 +72,6 @@ struct GroupCommitTests {
                 }
                 return await group.reduce(into: [Bool]()) { $0.append($1) }
             }
-            try await holder.value
             #expect(results.filter { !$0 }.count == 4)
             #expect(try await store.messageCount() == 1 + 16)
         }
@@ -75,14 +83,7 @@ struct GroupCommitTests {
         try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet) { db in
             let store = Store(database: db)
             // A deferred foreign key is checked at COMMIT: one write that breaks it fails the whole transaction.
-            let (holding, held) = AsyncStream.makeStream(of: Void.self)
-            let holder = Task {
-                try await db.withGroupTransaction { _ in
-                    held.yield()
-                    try await Task.sleep(for: .milliseconds(300))
-                }
-            }
-            for await _ in holding { break }
+            let holder = try await Self.holdWriter(db, untilQueued: 6)
             let breaker = Task {
                 try await db.withGroupTransaction { sql in
                     try await sql.raw("PRAGMA defer_foreign_keys = ON").run()
@@ -96,7 +97,6 @@ struct GroupCommitTests {
                     ).run()
                 }
             }
-            try await Task.sleep(for: .milliseconds(50))
             let accepts = (0..<5).map { _ in Task { try await store.accept(Self.message(), deliveries: []) } }
             try await holder.value
             await #expect(throws: (any Error).self) { try await breaker.value }
