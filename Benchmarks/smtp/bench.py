@@ -17,7 +17,7 @@ the numbers as JSON (--json).
     python3 Benchmarks/smtp/bench.py --binary .build/release/fastsmtp            # the whole suite (~10 min)
     python3 Benchmarks/smtp/bench.py --smoke                                     # ~10 s: one short scenario
 """
-import argparse, json, os, shutil, signal, smtplib, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, json, os, resource, shutil, signal, smtplib, socket, statistics, subprocess, sys, tempfile, threading, time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -132,9 +132,12 @@ class FastSMTP(Target):
             self.env["FASTSMTP_DATABASE_URL"] = database_url
         self.env.update(extra or {})
         if data is None:
+            if database_url:
+                subprocess.run([binary, "db", "upgrade"], env=self.env, cwd=work, check=True, capture_output=True)
             for args in (["domain", "create", "bench.test"],
                          ["recipient", "add", "bench.test", "bench", sink.url]):
-                subprocess.run([binary, *args], env=self.env, cwd=work, check=True, capture_output=True)
+                # A shared database keeps them from the previous scenario ("already exists" is fine there).
+                subprocess.run([binary, *args], env=self.env, cwd=work, check=not database_url, capture_output=True)
         self.proc = subprocess.Popen([binary, "serve", *([mode] if mode else [])], env=self.env, cwd=work,
                                      stdout=subprocess.DEVNULL)
         self.pid = self.proc.pid
@@ -255,6 +258,7 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="multiplies every message count")
     ap.add_argument("--smoke", action="store_true", help="one short scenario on SQLite (CI)")
     ap.add_argument("--json", help="write the numbers here")
+    ap.add_argument("--merge", nargs="*", default=[], help="earlier --json files whose numbers join this table")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     if not os.path.exists(binary):
@@ -264,6 +268,9 @@ def main():
     for tool in (SMTP_SOURCE, SMTP_SINK):
         if not os.path.exists(tool):
             sys.exit(f"{tool} not found: apt-get install postfix (the daemon is never started)")
+    # 5,000 idle sessions need as many descriptors here and in the server (which inherits the limit).
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 20000)), hard))
     work = tempfile.mkdtemp(prefix="fastsmtp-bench-")
     if os.geteuid() == 0:
         os.chmod(work, 0o777)
@@ -327,6 +334,16 @@ def main():
         if "sqlite" in targets:
             results["other"]["25 MB message"] = big_message(binary, work, sink)
             results["other"]["idle sessions"] = idle_sessions(binary, work, sink, max(100, int(5000 * args.scale)))
+        for path in args.merge:
+            with open(path) as f:
+                earlier = json.load(f)
+            for section in ("throughput", "latency", "other"):
+                for key, value in earlier.get(section, {}).items():
+                    if section == "throughput":
+                        for name, row in value.items():
+                            results[section].setdefault(key, {}).setdefault(name, row)
+                    else:
+                        results[section].setdefault(key, value)
         print_table(results)
         if args.json:
             with open(args.json, "w") as f:

@@ -128,14 +128,26 @@ public struct DeliveryWorker: Service {
         let capacity = max(1, configuration.concurrency)
         let running = NIOLockedValueBox(0)
         let slotWait = Duration.milliseconds(Int64(configuration.lease * 1000 / 2))
+        let clock = ContinuousClock()
+        // A claim that passes over busy destinations reads past all of their due rows; when one came back short, the
+        // same claim is not made again for a while unless a destination came free (its set of busy ones shrank).
+        var lastShort: (excluded: Set<String>, at: ContinuousClock.Instant)?
+        let rescan = Duration.milliseconds(50)
         await withDiscardingTaskGroup { group in
             while !wakeup.isStopped, !Task.isCancelled {
                 let free = capacity - running.withLockedValue { $0 }
                 var claimedAll = false
                 var saturated: [String] = []
                 if free > 0 {
+                    saturated = slots.saturated
+                    let excluded = Set(saturated)
+                    if let last = lastShort, !excluded.isEmpty, excluded.isSuperset(of: last.excluded),
+                        clock.now - last.at < rescan
+                    {
+                        await wakeup.wait(timeout: rescan - (clock.now - last.at))
+                        continue
+                    }
                     do {
-                        saturated = slots.saturated
                         let claimed = try await store.claimDueDeliveries(
                             limit: free, instanceID: configuration.instanceID, lease: configuration.lease,
                             excludingOrigins: saturated
@@ -162,6 +174,7 @@ public struct DeliveryWorker: Service {
                             }
                         }
                         claimedAll = claimed.count == free
+                        lastShort = !claimedAll && !excluded.isEmpty ? (excluded, clock.now) : nil
                     } catch {
                         metrics.storageError("claim")
                         logger.error("claiming deliveries failed", metadata: ["error": "\(String(reflecting: error))"])

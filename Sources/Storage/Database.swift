@@ -79,6 +79,9 @@ public final class Database: Service, Sendable {
             for pragma in [
                 "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
                 "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000",
+                // Pages read through a memory map, not copied by read(2) into each connection's cache (which a
+                // commit by another connection empties).
+                "PRAGMA mmap_size = 268435456",
             ] {
                 try await sql.raw(SQLQueryString(pragma)).run()
             }
@@ -408,7 +411,7 @@ final class SQLiteReaders: Sendable {
                 let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
                 connections.append((SQLiteHandle(connection), AsyncMutex()))
                 let sql = connection.sql(queryLogLevel: nil)
-                for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"] {
+                for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000", "PRAGMA mmap_size = 268435456"] {
                     try await sql.raw(SQLQueryString(pragma)).run()
                 }
             }

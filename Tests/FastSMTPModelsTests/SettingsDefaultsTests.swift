@@ -32,7 +32,7 @@ struct SettingsDefaultsTests {
         #expect(s.webhookMaxRetries == 5)
         #expect(s.webhookRetryBaseDelay == 1.0)
         #expect(s.webhookMaxRetryDelay == 3600)
-        #expect(s.workerConcurrency == 8)
+        #expect(s.workerConcurrency == 32)
         #expect(s.workerPollInterval == 5)
         #expect(s.workerLease == 30)
         #expect(s.rootAPIKey == nil)

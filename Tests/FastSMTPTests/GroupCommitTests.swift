@@ -8,13 +8,6 @@ import Testing
 /// each caller is answered after that transaction's commit with its own outcome.
 @Suite("Group commit")
 struct GroupCommitTests {
-    static func message(_ id: UUID = UUID()) -> IncomingMessage {
-        IncomingMessage(
-            id: id, messageID: "<\(id)@example.org>", mailFrom: "a@example.org", recipients: ["b@example.com"],
-            helo: "client.test", clientIP: "127.0.0.1", raw: Data("Subject: x\r\n\r\nhi\r\n".utf8), receivedAt: Date(),
-            instanceID: "test")
-    }
-
     /// Holds SQLite's one writer in a group transaction of its own until `count` writes wait behind it (so that they
     /// share the next one), then lets go; the returned task ends with that transaction.
     static func holdWriter(_ db: Database, untilQueued count: Int) async throws -> Task<Void, any Error> {
@@ -41,7 +34,7 @@ struct GroupCommitTests {
             let count = 200
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<count {
-                    group.addTask { try await store.accept(Self.message(), deliveries: []) }
+                    group.addTask { try await store.accept(AcceptOutcomeTests.message(), deliveries: []) }
                 }
                 try await group.waitForAll()
             }
@@ -60,14 +53,14 @@ struct GroupCommitTests {
         try await Database.withDatabase(try DatabaseLocation(url: url), logger: .quiet, poolSize: 4) { db in
             let store = Store(database: db)
             let taken = UUID()
-            try await store.accept(Self.message(taken), deliveries: [])
+            try await store.accept(AcceptOutcomeTests.message(taken), deliveries: [])
             // 20 at once: they share transactions (however the writers batch them), and each outcome is its own.
             let results = await withTaskGroup(of: Bool.self) { group in
                 for index in 0..<20 {
                     group.addTask {
                         // Every fifth reuses an id that exists: a primary key violation, in its own savepoint.
                         let id = index % 5 == 0 ? taken : UUID()
-                        return (try? await store.accept(Self.message(id), deliveries: [])) != nil
+                        return (try? await store.accept(AcceptOutcomeTests.message(id), deliveries: [])) != nil
                     }
                 }
                 return await group.reduce(into: [Bool]()) { $0.append($1) }
@@ -97,7 +90,9 @@ struct GroupCommitTests {
                     ).run()
                 }
             }
-            let accepts = (0..<5).map { _ in Task { try await store.accept(Self.message(), deliveries: []) } }
+            let accepts = (0..<5).map { _ in
+                Task { try await store.accept(AcceptOutcomeTests.message(), deliveries: []) }
+            }
             try await holder.value
             await #expect(throws: (any Error).self) { try await breaker.value }
             for accept in accepts {
@@ -105,7 +100,7 @@ struct GroupCommitTests {
             }
             #expect(try await store.messageCount() == 0, "nothing of the failed transaction exists")
             // The next transaction is a fresh one.
-            try await store.accept(Self.message(), deliveries: [])
+            try await store.accept(AcceptOutcomeTests.message(), deliveries: [])
             #expect(try await store.messageCount() == 1)
         }
     }
