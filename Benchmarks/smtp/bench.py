@@ -25,6 +25,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SMTP_SOURCE = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
 SMTP_SINK = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
 ROOT_KEY = "fsmtp_benchmark_only_key_0000000000000000"
+# FASTSMTP_* settings given with --set, for every FastSMTP process the run starts.
+SETTINGS = {}
 
 
 def free_port():
@@ -130,6 +132,7 @@ class FastSMTP(Target):
         self.env.pop("FASTSMTP_DATABASE_URL", None)
         if database_url:
             self.env["FASTSMTP_DATABASE_URL"] = database_url
+        self.env.update(SETTINGS)
         self.env.update(extra or {})
         if data is None:
             if database_url:
@@ -258,9 +261,12 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="multiplies every message count")
     ap.add_argument("--smoke", action="store_true", help="one short scenario on SQLite (CI)")
     ap.add_argument("--json", help="write the numbers here")
+    ap.add_argument("--set", nargs="*", default=[], metavar="FASTSMTP_X=VALUE",
+                    help="settings for the FastSMTP processes (e.g. FASTSMTP_WORKER_CONCURRENCY=8)")
     ap.add_argument("--merge", nargs="*", default=[], help="earlier --json files whose numbers join this table")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
+    SETTINGS.update(item.split("=", 1) for item in args.set)
     if not os.path.exists(binary):
         sys.exit(f"{binary} not found: swift build -c release --product fastsmtp")
     if "/debug/" in binary and not args.smoke:

@@ -26,12 +26,15 @@ final class WebhookHostSlots: Sendable {
 
     /// Takes a slot for `origin`; false when all of its slots are taken (or deliveries wait for them).
     func tryAcquire(_ origin: String) -> Bool {
-        state.withLockedValue { state in
-            let current = state.inFlight[origin, default: 0]
-            guard current < limit, state.waiters[origin, default: []].isEmpty else { return false }
-            state.inFlight[origin] = current + 1
-            return true
-        }
+        state.withLockedValue { take(origin, in: &$0) }
+    }
+
+    /// The one rule for taking a slot: one is free and no one waits before this caller.
+    private func take(_ origin: String, in state: inout State) -> Bool {
+        let current = state.inFlight[origin, default: 0]
+        guard current < limit, state.waiters[origin, default: []].isEmpty else { return false }
+        state.inFlight[origin] = current + 1
+        return true
     }
 
     /// Takes a slot for `origin`, waiting up to `limit` for one; false when none came free in time (or the task was
@@ -48,11 +51,7 @@ final class WebhookHostSlots: Sendable {
                     await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
                         let now = self.state.withLockedValue { state -> Bool? in
                             if Task.isCancelled { return false }
-                            let current = state.inFlight[origin, default: 0]
-                            if current < self.limit, state.waiters[origin, default: []].isEmpty {
-                                state.inFlight[origin] = current + 1
-                                return true
-                            }
+                            if self.take(origin, in: &state) { return true }
                             state.waiters[origin, default: []].append(Waiter(id: id, continuation: continuation))
                             return nil
                         }

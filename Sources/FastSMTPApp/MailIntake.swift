@@ -96,21 +96,7 @@ struct MailIntake: SMTPTransactionDelegate {
         let spfKey = SPFVerdictCache.key(connection: connection.id, mailFrom: envelope.mailFrom, helo: envelope.helo)
         defer { spfCache.remove(spfKey) }
         do {
-            let routes = try await withTimeout(storageTimeout) { try await currentRoutes(for: envelope) }
-            guard !routes.isEmpty else {
-                // Every recipient vanished between RCPT and the final dot (deleted or disabled meanwhile).
-                logger.warning("no recipient is routable any more; message refused")
-                return .failure(SMTPReply(550, "5.1.1", "Recipient addresses rejected: no longer accepted here"))
-            }
-            let auth = await authenticate(message, envelope: envelope, connection: connection, routes: routes)
-            // Domains that reject on DKIM failure get nothing; if that is every domain, the message is refused.
-            let accepted = routes.filter {
-                !(MailPolicy(domain: $0.domain, settings: settings).rejectDKIMFail && auth?.dkimResult == "fail")
-            }
-            guard !accepted.isEmpty else {
-                logger.info("message refused: DKIM fail", metadata: ["dkim.result": "\(auth?.dkimResult ?? "")"])
-                return .failure(MailPolicy.dkimRejection(auth?.dkimSignatures ?? []))
-            }
+            // Before any work on the message: a refusal past the hard limit costs no lookup, DKIM or parse.
             switch backpressure.decide(pendingBacklog: backlog.pending, queuedWrites: store.database.queuedWrites) {
             case .proceed:
                 break
@@ -126,14 +112,32 @@ struct MailIntake: SMTPTransactionDelegate {
                     ])
                 return .failure(reply)
             }
+            let routes = try await withTimeout(storageTimeout) { try await currentRoutes(for: envelope) }
+            guard !routes.isEmpty else {
+                // Every recipient vanished between RCPT and the final dot (deleted or disabled meanwhile).
+                logger.warning("no recipient is routable any more; message refused")
+                return .failure(SMTPReply(550, "5.1.1", "Recipient addresses rejected: no longer accepted here"))
+            }
+            let auth = await authenticate(message, envelope: envelope, connection: connection, routes: routes)
+            // Domains that reject on DKIM failure get nothing; if that is every domain, the message is refused.
+            let accepted = routes.filter {
+                !(MailPolicy(domain: $0.domain, settings: settings).rejectDKIMFail && auth?.dkimResult == "fail")
+            }
+            guard !accepted.isEmpty else {
+                logger.info("message refused: DKIM fail", metadata: ["dkim.result": "\(auth?.dkimResult ?? "")"])
+                return .failure(MailPolicy.dkimRejection(auth?.dkimSignatures ?? []))
+            }
             // Parsing, rules and payloads first, outside any bound; then one transaction whose real outcome is the
             // answer: only the wait for the database to begin is bounded (no 451 after a commit).
             let queued = try await store(
                 id: id, envelope: envelope, message: message, connection: connection, routes: accepted, auth: auth)
-            wakeup.signal()
-            backlog.added(queued)
+            if queued.pending > 0 {
+                wakeup.signal()
+                backlog.added(queued.pending)
+            }
             logger.info(
-                "message accepted", metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued)"])
+                "message accepted",
+                metadata: ["message.size": "\(message.count)", "message.deliveries": "\(queued.deliveries)"])
             return .success(id.uuidString.lowercased())
         } catch {
             metrics.storageError("accept")
@@ -177,14 +181,15 @@ struct MailIntake: SMTPTransactionDelegate {
         return result
     }
 
-    /// Builds one delivery per route and commits them with the message. Returns how many were queued.
+    /// Builds one delivery per route and commits them with the message. Returns how many were stored, and how many of
+    /// them wait to be sent (not dropped or quarantined by a rule).
     ///
     /// `message` is parsed once, as received: DKIM, the rules and the simulator all see the sender's message. The
     /// trace field every MTA adds (RFC 5321 §4.4) goes in front of the stored copy and of the payload's headers.
     private func store(
         id: UUID, envelope: SMTPEnvelope, message: [UInt8], connection: SMTPConnectionInfo,
         routes: [RecipientRoute], auth: EmailAuthResult?
-    ) async throws -> Int {
+    ) async throws -> (deliveries: Int, pending: Int) {
         let receivedAt = store.now()
         var parsed = MIMEParser.parse(message, limits: MailFacts.parseLimits)
         let received = Array(
@@ -278,7 +283,7 @@ struct MailIntake: SMTPTransactionDelegate {
                     status: status
                 ))
         }
-        guard !deliveries.isEmpty else { return 0 }
+        guard !deliveries.isEmpty else { return (0, 0) }
         try await store.accept(
             IncomingMessage(
                 id: id, messageID: messageID, mailFrom: envelope.mailFrom, recipients: envelope.recipients,
@@ -287,6 +292,6 @@ struct MailIntake: SMTPTransactionDelegate {
             ),
             deliveries: deliveries, beginWithin: storageTimeout
         )
-        return deliveries.count
+        return (deliveries.count, deliveries.filter { $0.status == .pending }.count)
     }
 }

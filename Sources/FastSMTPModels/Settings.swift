@@ -91,7 +91,7 @@ public struct Settings: Sendable, Equatable {
     /// Seconds; cap of the exponential backoff.
     public var webhookMaxRetryDelay: Double = 3600
     /// Deliveries an instance holds at once: attempts in flight, or claimed and waiting for their destination's slot.
-    /// Also the most one claim takes (Benchmarks/smtp: 8 drained about 740 deliveries/s, 32 about 1,040).
+    /// Also the most one claim takes, so it sets how many deliveries share one commit (docs/performance.md).
     public var workerConcurrency: Int = 32
     /// Seconds.
     public var workerPollInterval: Double = 5
